@@ -1,0 +1,59 @@
+"""The only module that reads or writes audio files (soundfile in, soxr to resample).
+
+Channels are folded into the batch on the way in (``[C, T]``) and unfolded on the way out;
+every file is written atomically: a temporary file in the same folder, then a rename.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from diffsep.atomic import atomic_path
+from diffsep.errors import DiffsepError
+
+
+def read(path: str | Path, sample_rate: int | None = None) -> tuple[Tensor, int]:
+    """``([C, T] float32, rate)``: a file's channels, resampled to ``sample_rate`` if given."""
+    import soundfile
+
+    path = Path(path)
+    if not path.is_file():
+        raise DiffsepError(f"audio file {str(path)!r} does not exist")
+    try:
+        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (RuntimeError, soundfile.LibsndfileError) as error:
+        raise DiffsepError(f"cannot decode {str(path)!r} as audio: {error}") from error
+    if data.shape[0] == 0:
+        raise DiffsepError(f"{str(path)!r} holds no samples")
+    if not np.isfinite(data).all():
+        raise DiffsepError(f"{str(path)!r} contains NaN or infinite samples")
+    channels = torch.from_numpy(np.ascontiguousarray(data.T))
+    if sample_rate is not None and sample_rate != rate:
+        channels, rate = resample(channels, rate, sample_rate), sample_rate
+    return channels, rate
+
+
+def resample(signal: Tensor, rate: int, target: int) -> Tensor:
+    """``[C, T]`` resampled from ``rate`` to ``target`` Hz (soxr, high quality)."""
+    import soxr
+
+    if rate <= 0 or target <= 0:
+        raise DiffsepError(f"sample rates must be positive, got {rate} and {target}")
+    if rate == target:
+        return signal
+    out = soxr.resample(signal.T.detach().cpu().numpy().astype(np.float32), rate, target, quality="HQ")
+    return torch.from_numpy(np.ascontiguousarray(np.atleast_2d(out.T))).to(torch.float32)
+
+
+def write(path: str | Path, signal: Tensor, sample_rate: int, subtype: str = "PCM_16") -> Path:
+    """Write ``[C, T]`` (or ``[T]``) atomically; the format follows the file's extension."""
+    import soundfile
+
+    data = signal.detach().cpu().reshape(-1, signal.shape[-1]).T.numpy()
+    with atomic_path(path) as temporary:
+        soundfile.write(temporary, data, sample_rate, subtype=subtype, format=Path(path).suffix[1:].upper())
+    return Path(path)

@@ -1,0 +1,42 @@
+"""Checkpoints: safetensors files with JSON metadata; loading never executes code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from torch import Tensor
+
+from diffsep.atomic import atomic_path
+from diffsep.errors import DiffsepError
+
+METADATA_KEY = "diffsep"
+
+
+def save(path: str | Path, tensors: dict[str, Tensor], metadata: dict[str, Any]) -> Path:
+    """Write ``tensors`` and ``metadata`` atomically (temporary file, then rename)."""
+    from safetensors.torch import save_file
+
+    tensors = {name: tensor.detach().contiguous().cpu() for name, tensor in tensors.items()}
+    with atomic_path(path) as temporary:
+        save_file(tensors, temporary, metadata={METADATA_KEY: json.dumps(metadata)})
+    return Path(path)
+
+
+def load(path: str | Path, device: str = "cpu") -> tuple[dict[str, Tensor], dict[str, Any]]:
+    """``(tensors, metadata)`` of a diffsep checkpoint, with a clear error for anything else."""
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise DiffsepError(f"checkpoint {str(path)!r} does not exist")
+    try:
+        with safe_open(str(path), framework="pt", device=device) as handle:
+            raw = (handle.metadata() or {}).get(METADATA_KEY)
+            tensors = {name: handle.get_tensor(name) for name in handle.keys()}
+    except (SafetensorError, OSError, ValueError) as error:
+        raise DiffsepError(f"{str(path)!r} is not a readable safetensors checkpoint: {error}") from error
+    if raw is None:
+        raise DiffsepError(f"{str(path)!r} has no diffsep metadata; convert it with `diffsep convert`")
+    return tensors, json.loads(raw)

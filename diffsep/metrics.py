@@ -1,0 +1,55 @@
+"""SI-SDR, SI-SDR improvement, and the MSDM evaluation protocol (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+
+def si_sdr(estimate: Tensor, reference: Tensor, eps: float = 1e-8) -> Tensor:
+    """Scale-invariant SDR in dB over the last axis (Le Roux et al. 2019), as MSDM computes it.
+
+    Args:
+        estimate, reference: ``[..., T]``.
+        eps: stabiliser (the public MSDM code: 1e-8; the paper writes 1e-5).
+    """
+    scale = ((estimate * reference).sum(-1, keepdim=True) + eps) / (reference.square().sum(-1, keepdim=True) + eps)
+    target = scale * reference
+    error = target - estimate
+    return 10 * torch.log10((target.square().sum(-1) + eps) / (error.square().sum(-1) + eps))
+
+
+def si_sdri(estimate: Tensor, reference: Tensor, mixture: Tensor, eps: float = 1e-8) -> Tensor:
+    """SI-SDR improvement over using the mixture as the estimate; ``mixture`` ``[..., T]``
+    broadcasts over stems (e.g. ``[B, 1, T]`` against ``[B, S, T]``)."""
+    return si_sdr(estimate, reference, eps) - si_sdr(mixture.expand_as(reference), reference, eps)
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """MSDM's windowed protocol: 4 s windows, 2 s hop, windows with at most one non-silent
+    source skipped (silent: ``||s||_2 / len < 1.5e-5``), flat mean over windows per stem."""
+
+    window_seconds: float = 4.0
+    hop_seconds: float = 2.0
+    silence: float = 1.5e-5
+    eps: float = 1e-8
+
+    def windows(self, estimate: Tensor, reference: Tensor, sample_rate: int) -> Tensor:
+        """SI-SDRi ``[W, S]`` of the kept windows of one track (``[S, T]`` estimate and reference);
+        the mixture is the sum of the references."""
+        size = int(self.window_seconds * sample_rate)
+        hop = int(self.hop_seconds * sample_rate)
+        if reference.shape[-1] < size:
+            return reference.new_zeros(0, reference.shape[0])
+        est = estimate.unfold(-1, size, hop).transpose(0, 1)  # [W, S, size]
+        ref = reference.unfold(-1, size, hop).transpose(0, 1)
+        active = (ref.norm(dim=-1) / size >= self.silence).sum(-1) > 1
+        est, ref = est[active], ref[active]
+        return si_sdri(est, ref, ref.sum(1, keepdim=True), self.eps)
+
+    def summary(self, per_track: list[Tensor]) -> Tensor:
+        """Flat mean over all kept windows of all tracks: ``[S]`` SI-SDRi in dB."""
+        return torch.cat(per_track).mean(0)

@@ -1,0 +1,48 @@
+"""Random draws with one generator per batch item, so a seeded result never depends on the batch."""
+
+from __future__ import annotations
+
+from typing import Sequence, Union
+
+import torch
+from torch import Tensor
+
+Seeds = Union[int, Sequence[int], torch.Generator, Sequence[torch.Generator], None]
+
+
+def generators(batch: int, seed: Seeds, device: torch.device | str = "cpu") -> list[torch.Generator]:
+    """One generator per item: item ``j`` of an int seed ``s`` uses seed ``s + j``.
+
+    A list of seeds or generators gives each item its own; ``None`` draws fresh seeds.
+    """
+    if isinstance(seed, torch.Generator):
+        seed = [seed]
+    if seed is None:
+        seed = int(torch.randint(0, 2**62, (1,)).item())
+    if isinstance(seed, int):
+        seed = [seed + j for j in range(batch)]
+    items = list(seed)
+    if len(items) != batch:
+        raise ValueError(f"need one seed or generator per batch item ({batch}), got {len(items)}")
+    if all(isinstance(item, torch.Generator) for item in items):
+        return items  # type: ignore[return-value]
+    return [torch.Generator(device=device).manual_seed(int(item)) for item in items]  # type: ignore[arg-type]
+
+
+class NoiseSampler:
+    """Standard normal noise of a fixed per-item shape, each item from its own generator."""
+
+    def __init__(self, gens: Sequence[torch.Generator], shape: Sequence[int], dtype: torch.dtype, device: torch.device) -> None:
+        self.gens = list(gens)
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self.device = device
+
+    def __call__(self) -> Tensor:
+        draws = [torch.randn(self.shape, generator=g, dtype=self.dtype, device=self.device) for g in self.gens]
+        return torch.stack(draws)
+
+    @classmethod
+    def like(cls, x: Tensor, seed: Seeds) -> "NoiseSampler":
+        """A sampler for tensors shaped like ``x`` (``[B, ...]``)."""
+        return cls(generators(x.shape[0], seed, x.device), x.shape[1:], x.dtype, x.device)
