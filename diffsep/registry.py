@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import sys
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from typing import Callable, Generic, Iterable, TypeVar
@@ -46,11 +47,6 @@ def import_path(path: str) -> object:
     return obj
 
 
-def _origin_of(obj: object) -> str:
-    module = getattr(obj, "__module__", "") or ""
-    return "built-in" if module.split(".")[0] == "diffsep" else f"user ({module})"
-
-
 class Registry(Generic[T]):
     """Factories of one kind of component, by name."""
 
@@ -64,15 +60,17 @@ class Registry(Generic[T]):
     def register(self, name: str, *, aliases: Iterable[str] = ()) -> Callable[[T], T]:
         """Decorator that registers a factory under ``name`` (and ``aliases``)."""
 
+        origin = _origin(_caller_module())
+
         def decorator(factory: T) -> T:
-            self.add(name, factory, aliases=aliases)
+            self.add(name, factory, aliases=aliases, origin=origin)
             return factory
 
         return decorator
 
     def add(self, name: str, factory: T, *, aliases: Iterable[str] = (), origin: str = "") -> None:
         """Register ``factory``; a later registration of the same name replaces it."""
-        origin = origin or _origin_of(factory)
+        origin = origin or _origin(_caller_module())
         for key in (name, *aliases):
             self._items[normalize(key)] = (name, factory, origin)
 
@@ -137,6 +135,15 @@ class Registry(Generic[T]):
         )
 
 
+def _caller_module() -> str:
+    """The module that called into the registry (two frames up: past ``add``/``register``)."""
+    return str(sys._getframe(2).f_globals.get("__name__", "?"))
+
+
+def _origin(module: str) -> str:
+    return "built-in" if module.split(".")[0] == "diffsep" else f"user ({module})"
+
+
 def _target(factory: object) -> str:
     module = getattr(factory, "__module__", "?")
     return f"{module}:{getattr(factory, '__qualname__', type(factory).__name__)}"
@@ -162,7 +169,6 @@ REGISTRIES = {"prior": PRIORS, "likelihood": LIKELIHOODS, "sampler": SAMPLERS}
 def load_plugin(module_or_file: str) -> None:
     """Import a user's module (dotted name or ``.py`` file) so that it registers components."""
     import importlib.util
-    import sys
     from pathlib import Path
 
     path = Path(module_or_file)
