@@ -28,7 +28,7 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
         except DiffsepError as error:
             from rich.console import Console
 
-            Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False)
+            Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {error}", highlight=False)
             raise typer.Exit(1) from None
 
     return wrapper

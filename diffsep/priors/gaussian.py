@@ -104,7 +104,7 @@ class GaussianPrior:
 
     def save(self, path: str | Path) -> Path:
         """A safetensors file with the spectra and JSON metadata (kind, stems, sample rate)."""
-        tensors = {"spectra.real": self.spectra.real.float(), "spectra.imag": self.spectra.imag.float()}
+        tensors = {"spectra.real": self.spectra.real, "spectra.imag": self.spectra.imag}
         metadata = {"kind": KIND, "stems": self.stems, "sample_rate": self.sample_rate, "weak": self.weak}
         return checkpoints.save(path, tensors, metadata)
 
