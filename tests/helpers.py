@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from diffsep.likelihoods import Posterior
+from diffsep.analysis import sampler_mean
 from diffsep.priors import GaussianPrior
 from diffsep.priors.spectra import demo_spectra
 from diffsep.schedules import karras_sigmas
@@ -27,11 +27,8 @@ def white_prior(variance: float, stems: int = 1) -> GaussianPrior:
 
 
 def noiseless_run(prior: GaussianPrior, likelihood: Likelihood, sampler, shape, steps=100, sigma_max=1.0) -> torch.Tensor:
-    """The sampler with every random draw set to zero. For a Gaussian prior every update is
-    affine, so this is exactly the mean of the sampler's output distribution."""
-    zeros = lambda: torch.zeros(shape)  # noqa: E731
-    sigmas = karras_sigmas(steps, 1e-4, sigma_max, 7.0)
-    return sampler(Posterior(prior, likelihood), torch.zeros(shape), sigmas, zeros)
+    """The exact mean of the sampler's output on a Gaussian prior (MSDM's schedule)."""
+    return sampler_mean(prior, likelihood, sampler, shape, karras_sigmas(steps, 1e-4, sigma_max, 7.0))
 
 
 def relative(a: torch.Tensor, b: torch.Tensor) -> float:
