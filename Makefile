@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch is pinned in pyproject (2.13.0, the CPU build on this disk): never a CUDA download
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# the MIDI renderer; --no-deps skips pyaudio, which it needs only for live playback
+	$(BIN)/python -m pip install --quiet --no-deps 'tinysoundfont==0.3.7'
 	touch $(STAMP)
 
 install: $(STAMP)

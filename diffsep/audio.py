@@ -55,5 +55,19 @@ def write(path: str | Path, signal: Tensor, sample_rate: int, subtype: str = "PC
 
     data = signal.detach().cpu().reshape(-1, signal.shape[-1]).T.numpy()
     with atomic_path(path) as temporary:
-        soundfile.write(temporary, data, sample_rate, subtype=subtype, format=Path(path).suffix[1:].upper())
+        with soundfile.SoundFile(temporary, "w", sample_rate, data.shape[1], subtype, format=Path(path).suffix[1:].upper()) as handle:
+            _no_peak_chunk(handle)
+            handle.write(data)
     return Path(path)
+
+
+def _no_peak_chunk(handle) -> None:
+    """Leave out libsndfile's PEAK chunk of float files: it holds a timestamp, and the same
+    audio must give the same bytes (data sets are compared by checksum)."""
+    import soundfile
+
+    set_add_peak_chunk = 0x1050  # SFC_SET_ADD_PEAK_CHUNK in sndfile.h
+    try:
+        soundfile._snd.sf_command(handle._file, set_add_peak_chunk, soundfile._ffi.NULL, 0)
+    except AttributeError:  # another soundfile build: the file is still right, only not byte-stable
+        pass
