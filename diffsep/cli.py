@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import List, Optional
 
 import typer
 
+from diffsep.cli_common import friendly
+from diffsep.cli_data import app as data_app
 from diffsep.errors import DiffsepError
 
 app = typer.Typer(
@@ -16,22 +17,7 @@ app = typer.Typer(
     add_completion=False,
     help="Multi-Source Diffusion Models: separate, generate and impute music stems.",
 )
-
-
-def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Print a user's error as one line, without a traceback, and exit with status 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except DiffsepError as error:
-            from rich.console import Console
-
-            Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {error}", highlight=False)
-            raise typer.Exit(1) from None
-
-    return wrapper
+app.add_typer(data_app, name="data")
 
 
 def _load_plugins(plugins: List[str]) -> None:

@@ -19,7 +19,7 @@ PROGRESSIONS = {  # scale degrees, one chord per bar
     "minor": ((0, 5, 2, 6), (0, 3, 4, 0), (0, 6, 5, 6), (0, 3, 6, 2)),
 }
 KICK, SNARE, HAT, OPEN_HAT, CRASH, TOMS = 36, 38, 42, 46, 49, (45, 47, 50)
-SECTION_BARS = 4
+SECTION_BARS = 2
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class Composer:
     def _arrangement(self) -> dict[str, bool]:
         """Which parts play in a section: each usually on, never fewer than two."""
         while True:
-            active = {part: bool(self.rng.random() < 0.8) for part in ("bass", "drums", "guitar", "piano")}
+            active = {part: bool(self.rng.random() < 0.85) for part in ("bass", "drums", "guitar", "piano")}
             if sum(active.values()) >= 2:
                 return active
 

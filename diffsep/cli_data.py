@@ -1,0 +1,94 @@
+"""``diffsep data``: make a mini-Slakh data set, render MIDI files, or prepare Slakh2100."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from diffsep.cli_common import friendly, progress_bar
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Make or prepare data sets (MSDM layout).")
+
+OUT = typer.Option(..., "--out", "-o", help="Output folder: OUT/{train,validation,test}/<track>/<stem>.wav.")
+RATE = typer.Option(22050, "--sample-rate", help="Sample rate of the written files, Hz.")
+OVERWRITE = typer.Option(False, "--overwrite", help="Write into a non-empty OUT.")
+
+
+def _check_rate(sample_rate: int) -> None:
+    from diffsep.errors import DiffsepError
+
+    if sample_rate <= 0:
+        raise DiffsepError(f"--sample-rate must be positive, got {sample_rate}")
+
+
+@app.command("synth")
+@friendly
+def synth(
+    out: Path = OUT,
+    tracks: int = typer.Option(100, min=1, help="Number of songs (split 80/10/10 into train/validation/test)."),
+    seconds: float = typer.Option(12.0, min=0.5, help="Length of each song, seconds."),
+    seed: int = typer.Option(0, help="Seed; the same seed gives the same files whatever --workers."),
+    sample_rate: int = RATE,
+    workers: int = typer.Option(1, min=1, help="Processes rendering in parallel."),
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Compose and render procedural four-stem songs (bass, drums, guitar, piano)."""
+    from diffsep.data.synth import SynthConfig, synthesize
+
+    _check_rate(sample_rate)
+    config = SynthConfig(out, tracks, seconds, seed, sample_rate)
+    with progress_bar("rendering songs", tracks) as advance:
+        counts = synthesize(config, workers, overwrite, advance)
+    typer.echo(f"wrote {tracks} tracks to {out}: " + ", ".join(f"{n} {split}" for split, n in counts.items()))
+
+
+@app.command("render-midi")
+@friendly
+def render_midi(
+    inputs: List[Path] = typer.Argument(..., help="MIDI files or folders (searched recursively).", show_default=False),
+    out: Path = OUT,
+    sample_rate: int = RATE,
+    split: Optional[str] = typer.Option(None, help="Put every track in this split [default: 80/10/10]."),
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Render General MIDI files to stems by Slakh class (piano, guitar, bass, drums)."""
+    from diffsep.data.layout import prepare_output
+    from diffsep.data.midi_files import midi_files, render_midi_file, track_folders
+
+    _check_rate(sample_rate)
+    files = midi_files(inputs)
+    prepare_output(out, overwrite)
+    left_out = {}
+    with progress_bar("rendering MIDI", len(files)) as advance:
+        for path, folder in zip(files, track_folders(files, out, split)):
+            rendered = render_midi_file(path, folder, sample_rate)
+            if rendered.left_out:
+                left_out[path.name] = rendered.left_out
+            advance(1)
+    typer.echo(f"wrote {len(files)} tracks to {out}")
+    for name, programs in left_out.items():
+        typer.echo(f"  {name}: left out {', '.join(programs)}")
+
+
+@app.command("prepare-slakh")
+@friendly
+def prepare_slakh(
+    raw_root: Path = typer.Argument(..., help="Raw Slakh2100: RAW/<split>/TrackXXXXX/{metadata.yaml,stems/}.", show_default=False),
+    out: Path = OUT,
+    sample_rate: int = RATE,
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Sum each class's stems of raw Slakh2100, mono, at the chosen rate."""
+    from diffsep.data.layout import prepare_output
+    from diffsep.data.slakh import prepare_track, raw_tracks
+
+    _check_rate(sample_rate)
+    found = raw_tracks(raw_root)
+    prepare_output(out, overwrite)
+    with progress_bar("preparing Slakh2100", len(found)) as advance:
+        for split, raw in found:
+            prepare_track(raw, out / split / raw.name, sample_rate)
+            advance(1)
+    typer.echo(f"wrote {len(found)} tracks to {out}")
