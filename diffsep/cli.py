@@ -83,6 +83,24 @@ def _parse_known(item: str) -> tuple[str, Path]:
     return stem, Path(file)
 
 
+@app.command("fit-gaussian")
+@friendly
+def fit_gaussian(
+    data: Path = typer.Argument(..., help="Data set in the MSDM layout.", show_default=False),
+    out: Path = typer.Option(..., "-o", "--out", help="Checkpoint to write (.safetensors)."),
+    stems: str = typer.Option("bass,drums,guitar,piano", help="Comma-separated stem names, in order."),
+    split: str = typer.Option("train", help="Split to fit on."),
+    sample_rate: int = typer.Option(22050, help="The files' sample rate, Hz."),
+    n_fft: int = typer.Option(2048, help="Welch segment length, samples (frequency resolution)."),
+) -> None:
+    """Fit the exact Gaussian prior's cross-spectra to a data set (use it with --checkpoint)."""
+    from diffsep.priors.fitting import fit_gaussian as fit
+
+    prior = fit(data, [s.strip() for s in stems.split(",") if s.strip()], sample_rate, split, n_fft)
+    prior.save(out)
+    typer.echo(f"wrote {out}: stems {prior.stems}, {sample_rate} Hz, n_fft {n_fft}")
+
+
 @app.command("list")
 @friendly
 def list_components(plugin: List[str] = PLUGIN, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:

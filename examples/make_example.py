@@ -1,20 +1,22 @@
-"""Write examples/audio/mixture.wav: 4 s drawn from the built-in hand-set Gaussian prior.
+"""Write the bundled example: one mini-Slakh song of 6 s, its mixture and its four stems.
 
-Until a prior trained on music ships, this is the bundled mixture that `make demo` separates.
 Run: .venv/bin/python examples/make_example.py
+(the same files as `diffsep data synth` would render for this seed; 16-bit to stay small)
 """
 
 from pathlib import Path
 
+import torch
+
 from diffsep import audio
-from diffsep.noise import generators
-from diffsep.priors import gaussian
+from diffsep.data.synth import render_song
 
 HERE = Path(__file__).parent
+SEED, SECONDS, RATE = 8, 6.0, 22050  # seed 8: every part plays throughout
 
 if __name__ == "__main__":
-    prior = gaussian()
-    stems = prior.sample(1, 4 * prior.sample_rate, generators(1, 2024))[0]
-    audio.write(HERE / "audio" / "mixture.wav", stems.sum(0, keepdim=True), prior.sample_rate)
-    for name, stem in zip(prior.stems, stems):
-        audio.write(HERE / "audio" / "reference" / f"{name}.wav", stem[None], prior.sample_rate)
+    stems, _, _ = render_song(SEED, SECONDS, RATE)
+    mixture = sum(stems.values())
+    audio.write(HERE / "audio" / "mixture.wav", torch.from_numpy(mixture)[None], RATE)
+    for name, stem in stems.items():
+        audio.write(HERE / "audio" / "reference" / f"{name}.wav", torch.from_numpy(stem)[None], RATE)

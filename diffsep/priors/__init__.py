@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 from diffsep.priors.gaussian import GaussianPrior
-from diffsep.priors.spectra import demo_spectra
 from diffsep.registry import PRIORS
 
-DEMO_STEMS = ["bass", "drums", "guitar", "piano"]
-DEMO_SAMPLE_RATE = 22050
+DEFAULT_GAUSSIAN = "gaussian-minislakh.safetensors"
+"""Sigma(f) fitted on mini-Slakh (reproduced by benchmarks/fit_default_prior.py)."""
 
 
 @PRIORS.register("gaussian")
 def gaussian(checkpoint: str | None = None, weak: bool = False) -> GaussianPrior:
-    """Exact Gaussian prior from a checkpoint; without one, the hand-set four-stem band model."""
-    if checkpoint is not None:
-        return GaussianPrior.load(checkpoint, weak=weak or None)
-    return GaussianPrior(demo_spectra(DEMO_STEMS, DEMO_SAMPLE_RATE), DEMO_STEMS, DEMO_SAMPLE_RATE, weak=weak)
+    """Exact Gaussian prior from a checkpoint; without one, the one fitted on mini-Slakh."""
+    path = checkpoint or str(files("diffsep.assets").joinpath(DEFAULT_GAUSSIAN))
+    return GaussianPrior.load(path, weak=weak or None)
 
 
 @PRIORS.register("weak-gaussian", aliases=("gaussian-weak",))
