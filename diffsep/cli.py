@@ -10,6 +10,7 @@ import typer
 
 from diffsep.cli_common import friendly
 from diffsep.cli_data import app as data_app
+from diffsep.cli_train import train as train_command
 from diffsep.errors import DiffsepError
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
     help="Multi-Source Diffusion Models: separate, generate and impute music stems.",
 )
 app.add_typer(data_app, name="data")
+app.command("train")(train_command)
 
 
 def _load_plugins(plugins: List[str]) -> None:
@@ -101,6 +103,27 @@ def fit_gaussian(
     typer.echo(f"wrote {out}: stems {prior.stems}, {sample_rate} Hz, n_fft {n_fft}")
 
 
+@app.command("convert")
+@friendly
+def convert(
+    checkpoints: List[Path] = typer.Argument(..., help="MSDM Lightning .ckpt (one: msdm; one per stem: weak).", show_default=False),
+    out: Path = typer.Option(..., "-o", "--out", help="The diffsep prior to write (.safetensors)."),
+    stems: str = typer.Option("bass,drums,guitar,piano", help="Comma-separated stem names, in the network's order."),
+    sample_rate: int = typer.Option(22050, help="The model's sample rate, Hz (MSDM: 22050)."),
+    clamp: bool = typer.Option(False, "--clamp/--no-clamp", help="Clamp D to [-1, 1] as audio-diffusion-pytorch did."),
+) -> None:
+    """Convert the public MSDM checkpoints (safely: no code in them is run)."""
+    from diffsep.convert import convert as run
+    from diffsep.priors import learned_io
+
+    names = [s.strip() for s in stems.split(",") if s.strip()]
+    if sample_rate <= 0:
+        raise DiffsepError(f"--sample-rate must be positive, got {sample_rate}")
+    prior = run(checkpoints, names, sample_rate, clamp)
+    learned_io.save(prior, out, converted_from=[str(p) for p in checkpoints])
+    typer.echo(f"wrote {out}: {prior.kind} prior, stems {names}, {sample_rate} Hz")
+
+
 @app.command("list")
 @friendly
 def list_components(plugin: List[str] = PLUGIN, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
@@ -123,5 +146,5 @@ def list_components(plugin: List[str] = PLUGIN, as_json: bool = typer.Option(Fal
     Console().print(table)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # `python -m diffsep.cli`, e.g. under `accelerate launch -m`
     app()

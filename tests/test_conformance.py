@@ -16,7 +16,8 @@ from diffsep.schedules import karras_sigmas
 
 B, T = 2, 256
 
-PRIOR_OPTIONS = {"gaussian": {}, "weak-gaussian": {}}
+PRIOR_OPTIONS = {"gaussian": {}, "weak-gaussian": {}, "msdm": {"checkpoint": "msdm"}, "weak": {"checkpoint": "weak"}}
+"""Options of each prior; a learned prior's checkpoint is a tiny one the fixture writes."""
 SAMPLER_OPTIONS = {"euler": {"s_churn": 10.0, "corrector_steps": 2}, "heun": {"s_churn": 10.0, "corrector_steps": 2}}
 LIKELIHOOD_OPTIONS = {"none": {}, "dirac": {"constrained": "guitar"}, "gaussian": {"gamma": 0.75}, "impute": {}}
 
@@ -36,9 +37,20 @@ def _observation(prior):
     return Observation(prior.stems, stems.sum(1), {"drums": stems[:, 1]})
 
 
+@pytest.fixture(scope="module")
+def tiny_checkpoints(tmp_path_factory):
+    from diffsep.priors import learned_io
+
+    folder = tmp_path_factory.mktemp("priors")
+    torch.manual_seed(0)
+    return {kind: str(learned_io.save(learned_io.from_preset(kind, "tiny", ["bass", "drums", "guitar", "piano"], 22050),
+                                      folder / f"{kind}.safetensors")) for kind in ("msdm", "weak")}
+
+
 @pytest.mark.parametrize("name", sorted(PRIOR_OPTIONS))
-def test_prior_contract(name):
-    prior = diffsep.components.build_prior(name, PRIOR_OPTIONS[name])
+def test_prior_contract(name, tiny_checkpoints):
+    options = {key: tiny_checkpoints.get(value, value) for key, value in PRIOR_OPTIONS[name].items()}
+    prior = diffsep.components.build_prior(name, options)
     assert isinstance(prior, diffsep.types.Prior)
     x = torch.randn(B, len(prior.stems), T)
     before = x.clone()

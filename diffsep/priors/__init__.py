@@ -24,4 +24,38 @@ def weak_gaussian(checkpoint: str | None = None) -> GaussianPrior:
     return gaussian(checkpoint, weak=True)
 
 
-__all__ = ["GaussianPrior", "gaussian", "weak_gaussian"]
+
+
+DEFAULT_MSDM = "msdm-small.safetensors"
+"""The shipped joint prior, when one has been trained (benchmarks/train_default_prior.py)."""
+
+
+def _learned(kind: str, checkpoint: str | None, default: str | None, clamp: bool | None, device: str):
+    from diffsep.errors import DiffsepError
+    from diffsep.priors import learned_io
+
+    if checkpoint is None:
+        shipped = files("diffsep.assets").joinpath(default) if default else None
+        if shipped is None or not shipped.is_file():
+            raise DiffsepError(f"no default {kind} checkpoint ships with this version; pass --checkpoint PATH "
+                               f"(train one with `diffsep train --prior {kind}`)")
+        checkpoint = str(shipped)
+    prior = learned_io.load(checkpoint, device, clamp=clamp)
+    if prior.kind != kind:
+        raise DiffsepError(f"{checkpoint!r} holds a {prior.kind!r} prior; use --prior {prior.kind}")
+    return prior
+
+
+@PRIORS.register("msdm")
+def msdm(checkpoint: str | None = None, clamp: bool | None = None, device: str = "cpu"):
+    """MSDM's joint score network (audio-diffusion-pytorch UNet1d) from a checkpoint."""
+    return _learned("msdm", checkpoint, DEFAULT_MSDM, clamp, device)
+
+
+@PRIORS.register("weak")
+def weak(checkpoint: str | None = None, clamp: bool | None = None, device: str = "cpu"):
+    """Weak MSDM: one single-stem network per stem, from a checkpoint."""
+    return _learned("weak", checkpoint, None, clamp, device)
+
+
+__all__ = ["GaussianPrior", "gaussian", "msdm", "weak", "weak_gaussian"]

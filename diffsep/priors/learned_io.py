@@ -1,0 +1,62 @@
+"""Build, save and load learned priors: one safetensors file, JSON metadata, no code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+
+from diffsep import checkpoints
+from diffsep.errors import DiffsepError
+from diffsep.priors.presets import network_config
+from diffsep.priors.unet import Denoiser, LearnedPrior, MSDMPrior, WeakPrior
+
+KINDS = ("msdm", "weak")
+
+
+def build(kind: str, stems: Sequence[str], sample_rate: int, config: dict[str, Any], sigma_data: float = 0.2, clamp: bool = False) -> LearnedPrior:
+    """A freshly initialised prior of ``kind`` from a full ``UNet1d`` config (its
+    ``in_channels`` is set from the stems: all of them for msdm, one per network for weak)."""
+    if kind == "msdm":
+        return MSDMPrior(Denoiser({**config, "in_channels": len(stems)}, sigma_data, clamp), stems, sample_rate)
+    if kind == "weak":
+        return WeakPrior([Denoiser({**config, "in_channels": 1}, sigma_data, clamp) for _ in stems], stems, sample_rate)
+    raise DiffsepError(f"unknown learned prior kind {kind!r}; choose one of {', '.join(KINDS)}")
+
+
+def from_preset(kind: str, preset: str, stems: Sequence[str], sample_rate: int, **kwargs: Any) -> LearnedPrior:
+    return build(kind, stems, sample_rate, network_config(preset, len(stems)), **kwargs)
+
+
+def save(prior: LearnedPrior, path: str | Path, dtype: torch.dtype = torch.float32, **extra: Any) -> Path:
+    """Write the weights (cast to ``dtype`` for storage) and everything needed to rebuild them."""
+    from diffsep import __version__
+
+    tensors = {name: value.to(dtype) for name, value in prior.state_dict().items()}
+    metadata = {
+        "kind": prior.kind,
+        "stems": prior.stems,
+        "sample_rate": prior.sample_rate,
+        "network": prior.config,
+        "sigma_data": prior.sigma_data,
+        "clamp": prior.networks()[0].clamp,
+        "dtype": str(dtype).removeprefix("torch."),
+        "diffsep_version": __version__,
+        **extra,
+    }
+    return checkpoints.save(path, tensors, metadata)
+
+
+def load(path: str | Path, device: str = "cpu", clamp: bool | None = None) -> LearnedPrior:
+    """A learned prior from a diffsep checkpoint, weights in float32 on ``device``."""
+    tensors, metadata = checkpoints.load(path, device)
+    if metadata.get("kind") not in KINDS:
+        raise DiffsepError(f"{str(path)!r} holds a {metadata.get('kind')!r} prior, not a learned one ({', '.join(KINDS)})")
+    prior = build(metadata["kind"], metadata["stems"], metadata["sample_rate"], metadata["network"],
+                  metadata.get("sigma_data", 0.2), metadata.get("clamp", False) if clamp is None else clamp)
+    missing = set(prior.state_dict()) ^ set(tensors)
+    if missing:
+        raise DiffsepError(f"{str(path)!r} does not match its own network description ({len(missing)} tensors differ)")
+    prior.load_state_dict({name: value.float() for name, value in tensors.items()})
+    return prior.to(device).eval()

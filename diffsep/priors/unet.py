@@ -1,0 +1,116 @@
+"""Learned priors on audio-diffusion-pytorch 0.0.43's ``UNet1d``: MSDM's joint score network
+over all stems (``msdm``) and one single-stem network per stem (``weak``)."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from diffsep.errors import DiffsepError
+from diffsep.priors.edm import Preconditioning
+from diffsep.priors.presets import length_multiple
+from diffsep.tensors import per_item
+from diffsep.types import Sigma
+
+
+class Denoiser(nn.Module):
+    """``UNet1d`` with EDM preconditioning: ``forward(x, sigma) = D(x; sigma)``.
+
+    Args:
+        config: ``UNet1d`` keyword arguments (see :mod:`diffsep.priors.presets`).
+        sigma_data: data standard deviation of the preconditioning (MSDM: 0.2).
+        clamp: clamp D to [-1, 1] as audio-diffusion-pytorch 0.0.43 does (off by default).
+    """
+
+    def __init__(self, config: dict[str, Any], sigma_data: float = 0.2, clamp: bool = False) -> None:
+        super().__init__()
+        from audio_diffusion_pytorch import UNet1d
+
+        self.config = dict(config)
+        self.net = UNet1d(**config)
+        self.preconditioning = Preconditioning(sigma_data)
+        self.clamp = clamp
+
+    def forward(self, x: Tensor, sigma: Sigma) -> Tensor:
+        sigma = per_item(sigma, x)
+        c_skip, c_out, c_in, c_noise = self.preconditioning.scalings(sigma, x)
+        denoised = c_skip * x + c_out * self.net(c_in * x, c_noise)
+        return denoised.clamp(-1.0, 1.0) if self.clamp else denoised
+
+
+class LearnedPrior(nn.Module):
+    """A prior made of ``Denoiser`` networks; ``denoise`` pads to the length they accept."""
+
+    kind = "learned"
+
+    def __init__(self, stems: Sequence[str], sample_rate: int) -> None:
+        super().__init__()
+        self.stems = list(stems)
+        self.sample_rate = int(sample_rate)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @property
+    def sigma_data(self) -> float:
+        return self.networks()[0].preconditioning.sigma_data
+
+    def networks(self) -> list[Denoiser]:
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def denoise(self, x: Tensor, sigma: Sigma) -> Tensor:
+        """``D(x; sigma)`` for ``[B, S, T]``; T is padded with silence to the network's multiple."""
+        if x.ndim != 3 or x.shape[1] != len(self.stems):
+            raise DiffsepError(f"expected stems [B, {len(self.stems)}, T], got {list(x.shape)}")
+        multiple = length_multiple(self.config)
+        pad = -x.shape[-1] % multiple
+        padded = nn.functional.pad(x, (0, pad))
+        return self(padded, per_item(sigma, x))[..., : x.shape[-1]]
+
+
+class MSDMPrior(LearnedPrior):
+    """MSDM: one score network of the joint distribution of all stems (paper §4.1)."""
+
+    kind = "msdm"
+
+    def __init__(self, denoiser: Denoiser, stems: Sequence[str], sample_rate: int) -> None:
+        super().__init__(stems, sample_rate)
+        if denoiser.config["in_channels"] != len(self.stems):
+            raise DiffsepError(f"the network takes {denoiser.config['in_channels']} stems, not {len(self.stems)}")
+        self.denoiser = denoiser
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.denoiser.config
+
+    def networks(self) -> list[Denoiser]:
+        return [self.denoiser]
+
+    def forward(self, x: Tensor, sigma: Tensor) -> Tensor:
+        return self.denoiser(x, sigma)
+
+
+class WeakPrior(LearnedPrior):
+    """Weakly supervised MSDM: independent single-stem networks, D concatenated (paper §4.1)."""
+
+    kind = "weak"
+
+    def __init__(self, denoisers: Sequence[Denoiser], stems: Sequence[str], sample_rate: int) -> None:
+        super().__init__(stems, sample_rate)
+        if len(denoisers) != len(self.stems) or any(d.config["in_channels"] != 1 for d in denoisers):
+            raise DiffsepError("a weak prior needs one single-stem network per stem")
+        self.denoisers = nn.ModuleList(denoisers)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.denoisers[0].config
+
+    def networks(self) -> list[Denoiser]:
+        return list(self.denoisers)
+
+    def forward(self, x: Tensor, sigma: Tensor) -> Tensor:
+        return torch.cat([net(x[:, n : n + 1], sigma) for n, net in enumerate(self.denoisers)], dim=1)

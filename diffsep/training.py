@@ -1,0 +1,203 @@
+"""Training of learned priors with Hugging Face Accelerate (CPU, one GPU, many GPUs or machines).
+
+Every random draw of step k (data windows, noise levels, noise) is a function of
+``(seed, k, micro-batch, rank)``, so ``--resume`` continues exactly where an uninterrupted run
+would be, and a run is reproducible whatever the number of data-loading workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import Tensor
+
+from diffsep.atomic import atomic_path
+from diffsep.data.classes import STEMS
+from diffsep.data.datasets import FixedChunks, RandomChunks
+from diffsep.ema import EMA
+from diffsep.errors import DiffsepError
+from diffsep.priors import learned_io
+from diffsep.priors.edm import LogNormalSigma, Preconditioning
+from diffsep.tensors import expand_as
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run depends on; written to ``OUT/config.json``."""
+
+    data: Path
+    out: Path
+    prior: str = "msdm"
+    preset: str = "small"
+    stems: list[str] = field(default_factory=lambda: list(STEMS))
+    sample_rate: int = 22050
+    chunk: int = 32768
+    batch_size: int = 8
+    grad_accum: int = 1
+    steps: int = 1000
+    lr: float = 1e-4
+    betas: tuple[float, float] = (0.9, 0.99)
+    ema_decay: float = 0.999
+    sigma_data: float = 0.2
+    sigma_mean: float = -3.0
+    sigma_std: float = 1.0
+    data_scale: float = 1.0
+    min_active: int = 0
+    mixed_precision: str = "no"
+    seed: int = 0
+    log_every: int = 10
+    save_every: int = 500
+    val_every: int = 500
+    val_chunks: int = 16
+    workers: int = 0
+    export_dtype: str = "float32"
+
+
+def diffusion_loss(model: torch.nn.Module, clean: Tensor, sigmas: LogNormalSigma, preconditioning: Preconditioning, generator: torch.Generator) -> Tensor:
+    """EDM's weighted denoising loss ``lambda(sigma) ||D(x0 + sigma n; sigma) - x0||^2``."""
+    sigma = sigmas.sample(clean.shape[0], generator, clean.device)
+    noise = torch.randn(clean.shape, generator=generator, device=clean.device)
+    denoised = model(clean + expand_as(sigma, clean) * noise, sigma)
+    return (preconditioning.loss_weight(sigma) * (denoised - clean).square().mean(dim=(1, 2))).mean()
+
+
+def _generator(device: torch.device, *key: int) -> torch.Generator:
+    seed = int.from_bytes(hashlib.sha256(repr(key).encode()).digest()[:8], "little") >> 1
+    return torch.Generator(device=device).manual_seed(seed)
+
+
+class Trainer:
+    """One training run of a ``msdm`` or ``weak`` prior; see :func:`train`."""
+
+    def __init__(self, config: TrainConfig) -> None:
+        from accelerate import Accelerator
+
+        self.config = config
+        self.accelerator = Accelerator(
+            mixed_precision=config.mixed_precision,
+            gradient_accumulation_steps=config.grad_accum,
+            cpu=not torch.cuda.is_available(),  # also makes several CPU processes one job (gloo)
+        )
+        torch.manual_seed(config.seed)  # the same initial weights on every rank
+        prior = learned_io.from_preset(config.prior, config.preset, config.stems, config.sample_rate, sigma_data=config.sigma_data)
+        optimizer = torch.optim.Adam(prior.parameters(), lr=config.lr, betas=config.betas)
+        self.ema = EMA(prior, config.ema_decay)
+        self.model, self.optimizer = self.accelerator.prepare(prior, optimizer)
+        self.accelerator.register_for_checkpointing(self.ema)
+        self.sigmas = LogNormalSigma(config.sigma_mean, config.sigma_std)
+        self.preconditioning = Preconditioning(config.sigma_data)
+        self.data = RandomChunks(config.data, "train", config.stems, config.chunk, config.sample_rate, seed=config.seed,
+                                 min_active=config.min_active, items=2**62)
+        self.step = 0
+
+    @property
+    def state_dir(self) -> Path:
+        return self.config.out / "state"
+
+    def batch(self, step: int, micro: int) -> Tensor:
+        """This rank's micro-batch of ``step`` (a function of the step alone)."""
+        ranks, rank, size = self.accelerator.num_processes, self.accelerator.process_index, self.config.batch_size
+        first = ((step * self.config.grad_accum + micro) * ranks + rank) * size
+        chunks = [self.data[first + j] for j in range(size)]
+        return torch.stack(chunks).to(self.accelerator.device) * self.config.data_scale
+
+    def train_step(self) -> float:
+        total = 0.0
+        for micro in range(self.config.grad_accum):
+            clean = self.batch(self.step, micro)
+            generator = _generator(self.accelerator.device, self.config.seed, self.step, micro, self.accelerator.process_index)
+            with self.accelerator.accumulate(self.model):
+                loss = diffusion_loss(self.model, clean, self.sigmas, self.preconditioning, generator)
+                self.accelerator.backward(loss)
+                self.optimizer.step()
+                self.optimizer.zero_grad()
+            total += float(loss.detach()) / self.config.grad_accum
+        self.ema.update(self.accelerator.unwrap_model(self.model))
+        self.step += 1
+        return float(self.accelerator.reduce(torch.tensor(total, device=self.accelerator.device), "mean"))
+
+    @torch.no_grad()
+    def validation_loss(self) -> float | None:
+        """EMA weights on fixed validation chunks, at fixed noise levels and noise."""
+        try:
+            chunks = FixedChunks(self.config.data, "validation", self.config.stems, self.config.chunk, self.config.sample_rate)
+        except DiffsepError:
+            return None
+        count = min(len(chunks), self.config.val_chunks)
+        clean = torch.stack([chunks[i] for i in range(count)]).to(self.accelerator.device) * self.config.data_scale
+        generator = _generator(self.accelerator.device, self.config.seed, -1)
+        return float(diffusion_loss(self.ema.shadow, clean, self.sigmas, self.preconditioning, generator))
+
+    def save(self) -> None:
+        """Training state (for --resume) and the EMA prior (for inference), both atomically."""
+        self.accelerator.wait_for_everyone()
+        self.accelerator.save_state(str(self.state_dir))
+        if self.accelerator.is_main_process:
+            with atomic_path(self.state_dir / "step.json") as temporary:
+                Path(temporary).write_text(json.dumps({"step": self.step}))
+            learned_io.save(self.ema.shadow, self.config.out / "prior.safetensors", getattr(torch, self.config.export_dtype),
+                            preset=self.config.preset, training_steps=self.step)
+
+    def resume(self) -> None:
+        if not (self.state_dir / "step.json").is_file():
+            raise DiffsepError(f"nothing to resume in {str(self.config.out)!r} (no state/step.json)")
+        self.accelerator.load_state(str(self.state_dir))
+        self.step = json.loads((self.state_dir / "step.json").read_text())["step"]
+
+    def checksum(self) -> list[str]:
+        """A hash of every rank's weights (they must be equal)."""
+        flat = torch.cat([p.detach().float().flatten() for p in self.accelerator.unwrap_model(self.model).parameters()])
+        digest = torch.tensor(list(hashlib.sha256(flat.cpu().numpy().tobytes()).digest()[:8]), device=self.accelerator.device)
+        gathered = self.accelerator.gather(digest.unsqueeze(0))
+        return [bytes(row.tolist()).hex() for row in gathered.reshape(-1, 8).cpu()]
+
+
+def train(config: TrainConfig, resume: bool = False, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Run (or continue) training to ``config.steps``; returns the final log record.
+
+    Logs JSON lines to ``OUT/log.jsonl``, saves every ``save_every`` steps, at the end, and on
+    Ctrl-C (then re-raises ``KeyboardInterrupt`` after saving).
+    """
+    trainer = Trainer(config)
+    if resume:
+        trainer.resume()
+    elif trainer.accelerator.is_main_process:
+        config.out.mkdir(parents=True, exist_ok=True)
+        (config.out / "config.json").write_text(json.dumps(asdict(config), indent=2, default=str))
+    log = _Log(config.out / "log.jsonl", trainer.accelerator.is_main_process)
+    started = time.perf_counter()
+    try:
+        while trainer.step < config.steps:
+            loss = trainer.train_step()
+            if progress:
+                progress(1)
+            if trainer.step % config.log_every == 0 or trainer.step == config.steps:
+                log.write(step=trainer.step, loss=loss, seconds=round(time.perf_counter() - started, 3))
+            if trainer.step % config.val_every == 0:
+                log.write(step=trainer.step, val_loss=trainer.validation_loss())
+            if trainer.step % config.save_every == 0 and trainer.step < config.steps:
+                trainer.save()
+    except KeyboardInterrupt:
+        trainer.save()
+        log.write(step=trainer.step, event="interrupted; saved, continue with --resume")
+        raise
+    trainer.save()
+    record = log.write(step=trainer.step, event="done", rank_checksums=trainer.checksum())
+    return {**record, "main": trainer.accelerator.is_main_process}
+
+
+class _Log:
+    def __init__(self, path: Path, enabled: bool) -> None:
+        self.path, self.enabled = path, enabled
+
+    def write(self, **record: Any) -> dict[str, Any]:
+        if self.enabled:
+            with self.path.open("a") as handle:
+                handle.write(json.dumps(record) + "\n")
+        return record
