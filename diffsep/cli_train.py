@@ -26,7 +26,7 @@ def train(
     sigma_data: float = typer.Option(0.2, help="EDM sigma_data (MSDM: 0.2)."),
     sigma_mean: float = typer.Option(-3.0, help="Mean of ln sigma in training (MSDM: -3)."),
     sigma_std: float = typer.Option(1.0, help="Std of ln sigma in training (MSDM: 1)."),
-    data_scale: float = typer.Option(1.0, help="Multiply the audio by this before training."),
+    data_scale: float = typer.Option(1.0, help="Train on audio times this (bring its std near sigma_data); stored, so inference needs nothing."),
     mixed_precision: str = typer.Option("no", help="no, fp16 or bf16."),
     seed: int = typer.Option(0, help="Seed of weights, data windows and noise."),
     log_every: int = typer.Option(10, help="Steps between log lines."),

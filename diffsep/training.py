@@ -85,7 +85,8 @@ class Trainer:
             cpu=not torch.cuda.is_available(),  # also makes several CPU processes one job (gloo)
         )
         torch.manual_seed(config.seed)  # the same initial weights on every rank
-        prior = learned_io.from_preset(config.prior, config.preset, config.stems, config.sample_rate, sigma_data=config.sigma_data)
+        prior = learned_io.from_preset(config.prior, config.preset, config.stems, config.sample_rate,
+                                       sigma_data=config.sigma_data, data_scale=config.data_scale)
         optimizer = torch.optim.Adam(prior.parameters(), lr=config.lr, betas=config.betas)
         self.ema = EMA(prior, config.ema_decay)
         self.model, self.optimizer = self.accelerator.prepare(prior, optimizer)

@@ -136,3 +136,13 @@ def test_presets_are_the_documented_ones():
     assert set(PRESETS) == {"paper", "small", "tiny"}
     with pytest.raises(DiffsepError, match="unknown preset"):
         network_config("huge", 4)
+
+
+def test_data_scale_keeps_the_denoiser_in_the_callers_units():
+    # A network trained on audio x s sees (s x0 + s sigma n); denoise divides back.
+    torch.manual_seed(4)
+    plain = learned_io.from_preset("msdm", "tiny", STEMS, 22050)
+    scaled = learned_io.from_preset("msdm", "tiny", STEMS, 22050, data_scale=4.0)
+    scaled.load_state_dict(plain.state_dict())
+    x = torch.randn(1, 4, 128)
+    torch.testing.assert_close(scaled.denoise(x, 0.25), plain.denoise(4 * x, 1.0) / 4, atol=1e-6, rtol=1e-5)

@@ -15,13 +15,15 @@ from diffsep.priors.unet import Denoiser, LearnedPrior, MSDMPrior, WeakPrior
 KINDS = ("msdm", "weak")
 
 
-def build(kind: str, stems: Sequence[str], sample_rate: int, config: dict[str, Any], sigma_data: float = 0.2, clamp: bool = False) -> LearnedPrior:
+def build(kind: str, stems: Sequence[str], sample_rate: int, config: dict[str, Any], sigma_data: float = 0.2,
+          clamp: bool = False, data_scale: float = 1.0) -> LearnedPrior:
     """A freshly initialised prior of ``kind`` from a full ``UNet1d`` config (its
     ``in_channels`` is set from the stems: all of them for msdm, one per network for weak)."""
     if kind == "msdm":
-        return MSDMPrior(Denoiser({**config, "in_channels": len(stems)}, sigma_data, clamp), stems, sample_rate)
+        return MSDMPrior(Denoiser({**config, "in_channels": len(stems)}, sigma_data, clamp), stems, sample_rate, data_scale)
     if kind == "weak":
-        return WeakPrior([Denoiser({**config, "in_channels": 1}, sigma_data, clamp) for _ in stems], stems, sample_rate)
+        denoisers = [Denoiser({**config, "in_channels": 1}, sigma_data, clamp) for _ in stems]
+        return WeakPrior(denoisers, stems, sample_rate, data_scale)
     raise DiffsepError(f"unknown learned prior kind {kind!r}; choose one of {', '.join(KINDS)}")
 
 
@@ -40,6 +42,7 @@ def save(prior: LearnedPrior, path: str | Path, dtype: torch.dtype = torch.float
         "sample_rate": prior.sample_rate,
         "network": prior.config,
         "sigma_data": prior.sigma_data,
+        "data_scale": prior.data_scale,
         "clamp": prior.networks()[0].clamp,
         "dtype": str(dtype).removeprefix("torch."),
         "diffsep_version": __version__,
@@ -54,7 +57,8 @@ def load(path: str | Path, device: str = "cpu", clamp: bool | None = None) -> Le
     if metadata.get("kind") not in KINDS:
         raise DiffsepError(f"{str(path)!r} holds a {metadata.get('kind')!r} prior, not a learned one ({', '.join(KINDS)})")
     prior = build(metadata["kind"], metadata["stems"], metadata["sample_rate"], metadata["network"],
-                  metadata.get("sigma_data", 0.2), metadata.get("clamp", False) if clamp is None else clamp)
+                  metadata.get("sigma_data", 0.2), metadata.get("clamp", False) if clamp is None else clamp,
+                  metadata.get("data_scale", 1.0))
     missing = set(prior.state_dict()) ^ set(tensors)
     if missing:
         raise DiffsepError(f"{str(path)!r} does not match its own network description ({len(missing)} tensors differ)")

@@ -45,10 +45,11 @@ class LearnedPrior(nn.Module):
 
     kind = "learned"
 
-    def __init__(self, stems: Sequence[str], sample_rate: int) -> None:
+    def __init__(self, stems: Sequence[str], sample_rate: int, data_scale: float = 1.0) -> None:
         super().__init__()
         self.stems = list(stems)
         self.sample_rate = int(sample_rate)
+        self.data_scale = float(data_scale)
 
     @property
     def config(self) -> dict[str, Any]:
@@ -63,13 +64,17 @@ class LearnedPrior(nn.Module):
 
     @torch.no_grad()
     def denoise(self, x: Tensor, sigma: Sigma) -> Tensor:
-        """``D(x; sigma)`` for ``[B, S, T]``; T is padded with silence to the network's multiple."""
+        """``D(x; sigma)`` for ``[B, S, T]``; T is padded with silence to the network's multiple.
+
+        The networks work on audio times ``data_scale`` (as trained): ``x0 + sigma n`` becomes
+        ``s x0 + (s sigma) n``, so D is exact in the caller's units.
+        """
         if x.ndim != 3 or x.shape[1] != len(self.stems):
             raise DiffsepError(f"expected stems [B, {len(self.stems)}, T], got {list(x.shape)}")
         multiple = length_multiple(self.config)
-        pad = -x.shape[-1] % multiple
-        padded = nn.functional.pad(x, (0, pad))
-        return self(padded, per_item(sigma, x))[..., : x.shape[-1]]
+        padded = nn.functional.pad(x * self.data_scale, (0, -x.shape[-1] % multiple))
+        denoised = self(padded, per_item(sigma, x) * self.data_scale)
+        return denoised[..., : x.shape[-1]] / self.data_scale
 
 
 class MSDMPrior(LearnedPrior):
@@ -77,8 +82,8 @@ class MSDMPrior(LearnedPrior):
 
     kind = "msdm"
 
-    def __init__(self, denoiser: Denoiser, stems: Sequence[str], sample_rate: int) -> None:
-        super().__init__(stems, sample_rate)
+    def __init__(self, denoiser: Denoiser, stems: Sequence[str], sample_rate: int, data_scale: float = 1.0) -> None:
+        super().__init__(stems, sample_rate, data_scale)
         if denoiser.config["in_channels"] != len(self.stems):
             raise DiffsepError(f"the network takes {denoiser.config['in_channels']} stems, not {len(self.stems)}")
         self.denoiser = denoiser
@@ -99,8 +104,8 @@ class WeakPrior(LearnedPrior):
 
     kind = "weak"
 
-    def __init__(self, denoisers: Sequence[Denoiser], stems: Sequence[str], sample_rate: int) -> None:
-        super().__init__(stems, sample_rate)
+    def __init__(self, denoisers: Sequence[Denoiser], stems: Sequence[str], sample_rate: int, data_scale: float = 1.0) -> None:
+        super().__init__(stems, sample_rate, data_scale)
         if len(denoisers) != len(self.stems) or any(d.config["in_channels"] != 1 for d in denoisers):
             raise DiffsepError("a weak prior needs one single-stem network per stem")
         self.denoisers = nn.ModuleList(denoisers)
