@@ -7,6 +7,7 @@ every file is written atomically: a temporary file in the same folder, then a re
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import numpy as np
 import torch
@@ -16,15 +17,17 @@ from diffsep.atomic import atomic_path
 from diffsep.errors import DiffsepError
 
 
-def read(path: str | Path, sample_rate: int | None = None) -> tuple[Tensor, int]:
-    """``([C, T] float32, rate)``: a file's channels, resampled to ``sample_rate`` if given."""
+def read(path: str | Path, sample_rate: int | None = None, seconds: float | None = None) -> tuple[Tensor, int]:
+    """``([C, T] float32, rate)``: a file's channels (its first ``seconds`` if given),
+    resampled to ``sample_rate`` if given."""
     import soundfile
 
     path = Path(path)
     if not path.is_file():
         raise DiffsepError(f"audio file {str(path)!r} does not exist")
     try:
-        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        frames = -1 if seconds is None else int(seconds * soundfile.info(str(path)).samplerate)
+        data, rate = soundfile.read(str(path), frames=frames, dtype="float32", always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as error:
         raise DiffsepError(f"cannot decode {str(path)!r} as audio: {error}") from error
     if data.shape[0] == 0:
@@ -71,3 +74,63 @@ def _no_peak_chunk(handle) -> None:
         soundfile._snd.sf_command(handle._file, set_add_peak_chunk, soundfile._ffi.NULL, 0)
     except AttributeError:  # another soundfile build: the file is still right, only not byte-stable
         pass
+
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif", ".mp3", ".opus", ".au", ".caf", ".w64")
+
+
+def inspect_file(path: str | Path, block: int = 1 << 18) -> tuple[int, int, int]:
+    """``(frames, rate, channels)`` after one streaming pass that refuses missing, undecodable,
+    empty, silent or non-finite audio (memory stays one block)."""
+    import soundfile
+
+    path = Path(path)
+    if not path.is_file():
+        raise DiffsepError(f"audio file {str(path)!r} does not exist")
+    try:
+        with soundfile.SoundFile(str(path)) as handle:
+            frames, rate, channels = handle.frames, handle.samplerate, handle.channels
+            peak = 0.0
+            for data in handle.blocks(blocksize=block, dtype="float32", always_2d=True):
+                if not np.isfinite(data).all():
+                    raise DiffsepError(f"{str(path)!r} contains NaN or infinite samples")
+                peak = max(peak, float(np.abs(data).max(initial=0.0)))
+    except (RuntimeError, soundfile.LibsndfileError) as error:
+        raise DiffsepError(f"cannot decode {str(path)!r} as audio: {error}") from error
+    if frames == 0:
+        raise DiffsepError(f"{str(path)!r} holds no samples")
+    if rate <= 0:
+        raise DiffsepError(f"{str(path)!r} declares a sample rate of {rate} Hz")
+    if peak == 0:
+        raise DiffsepError(f"{str(path)!r} is silent (all samples are zero): nothing to separate")
+    return frames, rate, channels
+
+
+def blocks(path: str | Path, size: int = 1 << 16) -> Iterator[Tensor]:
+    """The file's audio as ``[C, n]`` float32 blocks."""
+    import soundfile
+
+    with soundfile.SoundFile(str(path)) as handle:
+        for data in handle.blocks(blocksize=size, dtype="float32", always_2d=True):
+            yield torch.from_numpy(np.ascontiguousarray(data.T))
+
+
+def find_inputs(items: Iterable[str | Path]) -> list[Path]:
+    """Audio files from files, folders (recursively) and glob patterns, in order, once each."""
+    import glob
+
+    found: list[Path] = []
+    for item in map(str, items):
+        if any(ch in item for ch in "*?["):
+            matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
+            if not matches:
+                raise DiffsepError(f"no file matches {item!r}")
+            found += [p for p in matches if p.is_file()]
+        elif Path(item).is_dir():
+            audio = sorted(p for p in Path(item).rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
+            if not audio:
+                raise DiffsepError(f"the folder {item!r} holds no audio files ({', '.join(AUDIO_SUFFIXES)})")
+            found += audio
+        else:
+            found.append(Path(item))  # inspect_file says clearly if it is missing
+    return list(dict.fromkeys(found))

@@ -35,8 +35,9 @@ PLUGIN = typer.Option([], "--plugin", help="Module name or .py file that registe
 @app.command("run")
 @friendly
 def run(
-    inputs: List[Path] = typer.Argument(..., help="Mixture audio files (wav, flac, ogg, ...).", show_default=False),
-    out: Path = typer.Option(Path("separated"), "-o", "--out", help="Output folder: OUT/<track>/<stem>.wav."),
+    inputs: List[str] = typer.Argument(..., help="Mixtures: files, folders (searched recursively) or glob patterns.", show_default=False),
+    out: Path = typer.Option(Path("separated"), "-o", "--out", help="Output folder."),
+    filename: str = typer.Option("{track}/{stem}.{ext}", help="Output path template under --out: {track}, {stem}, {ext}."),
     prior: str = typer.Option("gaussian", help="Prior by name (see `diffsep list`)."),
     likelihood: str = typer.Option("dirac", help="Likelihood by name: dirac, gaussian, ..."),
     sampler: str = typer.Option("euler", help="Sampler by name: euler or heun."),
@@ -50,20 +51,37 @@ def run(
     sigma_min: float = typer.Option(1e-4, help="Smallest noise level."),
     sigma_max: float = typer.Option(1.0, help="Largest noise level."),
     rho: float = typer.Option(7.0, help="Karras schedule exponent."),
-    seed: int = typer.Option(0, help="Random seed (channel j uses seed + j)."),
-    plot: bool = typer.Option(False, "--plot", help="Also write OUT/<track>/overview.png (spectrograms)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    seed: int = typer.Option(0, help="Random seed; results do not depend on batching."),
+    segment: float = typer.Option(12.0, help="Segment length, seconds (memory does not grow with the track)."),
+    overlap: float = typer.Option(0.25, help="Overlap of neighbouring segments, fraction of a segment."),
+    num_samples: int = typer.Option(1, help="Posterior samples per track; the stems written are their mean."),
+    write_samples: bool = typer.Option(False, "--write-samples", help="Also write each sample as <stem>_sample<k>."),
+    device: str = typer.Option("cpu", help="Torch device for the model (the track stays on the CPU)."),
+    keep_model_sr: bool = typer.Option(False, "--keep-model-sr", help="Write at the model's sample rate, not the input's."),
+    flac: bool = typer.Option(False, "--flac", help="Write FLAC instead of WAV."),
+    int24: bool = typer.Option(False, "--int24", help="24-bit integer samples."),
+    float32: bool = typer.Option(False, "--float32", help="32-bit float samples (WAV only)."),
+    clip_mode: str = typer.Option("rescale", help="rescale (Demucs), clamp or none."),
+    skip_existing: bool = typer.Option(False, "--skip-existing", help="Skip tracks whose stems all exist."),
+    plot: bool = typer.Option(False, "--plot", help="Also write overview.png (spectrograms of the mixture and stems)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     plugin: List[str] = PLUGIN,
 ) -> None:
     """Separate each mixture into the prior's stems (alias: separate)."""
+    from diffsep.audio import find_inputs
+    from diffsep.outputs import OutputFormat
     from diffsep.separation_job import Job
 
     _load_plugins(plugin)
+    if int24 and float32:
+        raise DiffsepError("choose one of --int24 and --float32")
+    if clip_mode not in ("rescale", "clamp", "none"):
+        raise DiffsepError(f"--clip-mode is rescale, clamp or none, not {clip_mode!r}")
+    fmt = OutputFormat(filename, "flac" if flac else "wav", "FLOAT" if float32 else "PCM_24" if int24 else "PCM_16", clip_mode)
     likelihood_options = {key: value for key, value in (("constrained", constrained), ("gamma", gamma)) if value is not None}
-    prior_options = {"checkpoint": str(checkpoint)} if checkpoint else {}
     job = Job(
         prior=prior,
-        prior_options=prior_options,
+        prior_options={"checkpoint": str(checkpoint)} if checkpoint else {},
         likelihood=likelihood,
         likelihood_options=likelihood_options,
         sampler=sampler,
@@ -71,8 +89,14 @@ def run(
         schedule={"steps": steps, "sigma_min": sigma_min, "sigma_max": sigma_max, "rho": rho},
         seed=seed,
         known=dict(_parse_known(item) for item in known),
+        segment=segment,
+        overlap=overlap,
+        num_samples=num_samples,
+        write_samples=write_samples,
+        device=device,
+        keep_model_sr=keep_model_sr,
     )
-    job.run(inputs, out, plot=plot, quiet=quiet)
+    job.run(find_inputs(inputs), out, fmt, skip_existing=skip_existing, plot=plot, quiet=quiet)
 
 
 app.command("separate", help="Alias of run.")(run)

@@ -16,6 +16,7 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _terminate_cleanly()
         try:
             return command(*args, **kwargs)
         except DiffsepError as error:
@@ -23,8 +24,23 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
 
             Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {error}", highlight=False)
             raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted: finished files are kept, nothing half-written is left", err=True)
+            raise typer.Exit(130) from None
 
     return wrapper
+
+
+def _terminate_cleanly() -> None:
+    """Make SIGTERM unwind like Ctrl-C, so temporary files are removed and state is saved."""
+    import signal
+    import threading
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
 
 
 @contextlib.contextmanager

@@ -1,15 +1,18 @@
-"""One separation run over files: read, separate, write stems, configuration and plot.
+"""One separation run over files: stream each file through overlapping segments into stems.
 
-Audio stays at the file's sample rate outside; it is resampled to the prior's rate for the
-sampler and back. Channels are separated as batch items (the paper's model is mono).
+Audio stays at the file's sample rate outside (unless ``keep_model_sr``); it is resampled to the
+prior's rate as a stream. Channels (and posterior samples) are batch items (the model is mono).
+The resolved configuration is written next to the stems.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import torch
 from torch import Tensor
@@ -19,12 +22,16 @@ from diffsep.atomic import atomic_path
 from diffsep.components import build_prior
 from diffsep.errors import DiffsepError
 from diffsep.inference import separate
-from diffsep.types import Prior, Step, stem_index
+from diffsep.outputs import OutputFormat, StemWriter
+from diffsep.streaming import Segments, stream_separation
+from diffsep.types import Prior, stem_index
+
+MIN_SECONDS = 0.1
 
 
 @dataclass
 class Job:
-    """The resolved configuration of a run, written as ``config.json`` next to the stems."""
+    """What to run; every field ends up in ``config.json``."""
 
     prior: str
     likelihood: str
@@ -35,67 +42,127 @@ class Job:
     schedule: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     known: dict[str, Path] = field(default_factory=dict)
+    segment: float = 12.0
+    overlap: float = 0.25
+    num_samples: int = 1
+    write_samples: bool = False
+    device: str = "cpu"
+    keep_model_sr: bool = False
 
-    def run(self, inputs: list[Path], out: Path, plot: bool = False, quiet: bool = False) -> list[Path]:
-        """Separate every input; returns the track folders written."""
-        model = build_prior(self.prior, self.prior_options)
-        for name in self.known:
-            stem_index(model.stems, name)
-        folders = []
-        for path in inputs:
-            mixture, rate = audio.read(path)
-            folders.append(self._one(model, path, mixture, rate, out, plot, quiet))
-        return folders
-
-    def _one(self, model: Prior, path: Path, mixture: Tensor, rate: int, out: Path, plot: bool, quiet: bool) -> Path:
-        if not mixture.abs().max() > 0:
-            raise DiffsepError(f"{str(path)!r} is silent (all samples are zero): nothing to separate")
-        inner = audio.resample(mixture, rate, model.sample_rate)
-        hints = {name: self._known(file, inner, model.sample_rate) for name, file in self.known.items()}
-        stems = self._separate(model, inner, hints, path.stem, quiet)  # [C, S, T]
-        folder = out / path.stem
-        for index, name in enumerate(model.stems):
-            back = audio.resample(stems[:, index], model.sample_rate, rate)[:, : mixture.shape[-1]]
-            audio.write(folder / f"{name}.wav", back, rate, subtype="FLOAT")
-        self._write_config(folder / "config.json", path, rate, model)
-        if plot:
-            from diffsep.plot import spectrograms
-
-            spectrograms(folder / "overview.png", inner[0], stems[0], model.stems, model.sample_rate)
-        return folder
-
-    def _known(self, file: Path, mixture: Tensor, rate: int) -> Tensor:
-        # The known stem at the model's rate, cut or padded to the mixture's length.
-        stem, _ = audio.read(file, rate)
-        if stem.shape[0] != mixture.shape[0]:
-            raise DiffsepError(f"known stem {str(file)!r} has {stem.shape[0]} channels, the mixture {mixture.shape[0]}")
-        return torch.nn.functional.pad(stem, (0, max(0, mixture.shape[-1] - stem.shape[-1])))[:, : mixture.shape[-1]]
-
-    def _separate(self, model: Prior, mixture: Tensor, hints: dict[str, Tensor], track: str, quiet: bool) -> Tensor:
+    def run(self, inputs: list[Path], out: Path, fmt: OutputFormat = OutputFormat(), skip_existing: bool = False,
+            plot: bool = False, quiet: bool = False) -> list[Path]:
+        """Separate every input file; returns the stem files written."""
         from rich.progress import Progress
 
-        total = self.schedule.get("steps", 150) * self.sampler_options.get("corrector_steps", 1)
+        model = build_prior(self.prior, {**self.prior_options, **({"device": self.device} if self.prior in ("msdm", "weak") else {})})
+        for name in self.known:
+            stem_index(model.stems, name)
+        if self.num_samples < 1:
+            raise DiffsepError(f"--num-samples must be at least 1, got {self.num_samples}")
+        written: list[Path] = []
         with Progress(disable=quiet, transient=True) as progress:
-            task = progress.add_task(f"separating {track}", total=total)
+            files = progress.add_task("tracks", total=len(inputs))
+            for path in inputs:
+                labels = self.labels(model)
+                if skip_existing and all(fmt.path(out, path.stem, label).is_file() for label in labels):
+                    progress.advance(files)
+                    continue
+                written += self._one(model, path, out, fmt, labels, progress)
+                if plot:
+                    self._plot(model, path, out, fmt)
+                progress.advance(files)
+        return written
 
-            def advance(step: Step) -> None:
-                progress.advance(task)
+    def labels(self, model: Prior) -> list[str]:
+        """Output names: each stem (the mean when K > 1), then ``stem_sample{k}`` if asked."""
+        samples = [f"{s}_sample{k + 1}" for k in range(self.num_samples) for s in model.stems] if self.write_samples else []
+        return list(model.stems) + samples
 
-            return separate(
-                mixture,
-                model,
-                self.likelihood,
-                self.sampler,
-                known=hints,
-                likelihood_options=self.likelihood_options,
-                sampler_options=self.sampler_options,
-                seed=self.seed,
-                callback=advance,
-                **self.schedule,
-            )
+    def _one(self, model: Prior, path: Path, out: Path, fmt: OutputFormat, labels: list[str], progress) -> list[Path]:
+        frames, rate, channels = audio.inspect_file(path)
+        hints = self._hint_files(channels, rate)
+        if frames * model.sample_rate / rate < MIN_SECONDS * model.sample_rate:
+            raise DiffsepError(f"{str(path)!r} is too short ({frames / rate:.3f} s); the model needs at least {MIN_SECONDS} s")
+        out_rate = model.sample_rate if self.keep_model_sr else rate
+        out_frames = round(frames * out_rate / rate)
+        segments = self._segments(model.sample_rate, math.ceil(frames * model.sample_rate / rate))
+        scratch = tempfile.TemporaryDirectory(prefix="diffsep-")
+        writers = [StemWriter(fmt.path(out, path.stem, label), out_rate, channels, out_frames, Path(scratch.name)) for label in labels]
+        task = progress.add_task(f"{path.name}", total=round(frames / rate, 1))
+        try:
+            stream = stream_separation(self._blocks(path, hints, channels), (rate, model.sample_rate, out_rate),
+                                       channels * (1 + len(hints)), channels, len(labels), segments,
+                                       self._separate_fn(model, channels, segments, progress, task))
+            for block in stream:
+                for writer, stem in zip(writers, block.unbind(1)):
+                    writer.write(stem)
+            paths = [writer.finish(fmt) for writer in writers]
+        finally:
+            for writer in writers:
+                writer.discard()
+            scratch.cleanup()
+            progress.remove_task(task)
+        self._write_config(fmt.path(out, path.stem, "config", "json"), path, rate, out_rate, model)
+        return paths
 
-    def _write_config(self, path: Path, source: Path, rate: int, model: Prior) -> None:
-        config = {**asdict(self), "input": str(source), "input_sample_rate": rate, "stems": model.stems, "model_sample_rate": model.sample_rate}
-        config["known"] = {name: str(file) for name, file in self.known.items()}
+    def _segments(self, model_rate: int, model_frames: int) -> Segments:
+        """The configured segments, or one segment as long as a shorter track."""
+        length = int(self.segment * model_rate)
+        if model_frames <= length:
+            return Segments(model_frames, 0)
+        return Segments(length, int(self.overlap * length))
+
+    def _hint_files(self, channels: int, rate: int) -> list[Path]:
+        files = list(self.known.values())
+        for file in files:
+            _, known_rate, known_channels = audio.inspect_file(file)
+            if known_channels != channels or known_rate != rate:
+                raise DiffsepError(f"known stem {str(file)!r} is {known_channels} ch at {known_rate} Hz; the mixture is "
+                                   f"{channels} ch at {rate} Hz: give it the mixture's channels and rate")
+        return files
+
+    def _blocks(self, path: Path, hints: list[Path], channels: int) -> Iterator[Tensor]:
+        """Mixture channels, then each known stem's, as one ``[C (1 + H), n]`` block stream."""
+        if not hints:
+            yield from audio.blocks(path)
+            return
+        streams = [audio.blocks(path)] + [audio.blocks(h) for h in hints]
+        while True:
+            parts = [next(s, None) for s in streams]
+            if parts[0] is None:
+                return
+            size = parts[0].shape[-1]
+            fitted = [torch.nn.functional.pad(p, (0, size - p.shape[-1]))[:, :size] if p is not None else torch.zeros(channels, size)
+                      for p in parts]
+            yield torch.cat(fitted, dim=0)
+
+    def _separate_fn(self, model: Prior, channels: int, segments: Segments, progress, task) -> Callable[[Tensor, int], Tensor]:
+        names = list(self.known)
+
+        def run(block: Tensor, index: int) -> Tensor:
+            k = self.num_samples
+            mixture = block[:channels].repeat_interleave(k, 0).to(self.device)
+            hints = {name: block[channels * (1 + n) : channels * (2 + n)].repeat_interleave(k, 0).to(self.device)
+                     for n, name in enumerate(names)}
+            seeds = [self.seed + 1_000_003 * index + j for j in range(channels * k)]
+            stems = separate(mixture, model, self.likelihood, self.sampler, known=hints, likelihood_options=self.likelihood_options,
+                             sampler_options=self.sampler_options, seed=seeds, **self.schedule).cpu()
+            stems = stems.reshape(channels, k, len(model.stems), -1)
+            progress.advance(task, round(segments.hop / model.sample_rate, 1))
+            outputs = [stems.mean(1)] + ([stems.flatten(1, 2)] if self.write_samples else [])
+            return torch.cat(outputs, dim=1)
+
+        return run
+
+    def _write_config(self, path: Path, source: Path, rate: int, out_rate: int, model: Prior) -> None:
+        config = {**asdict(self), "input": str(source), "input_sample_rate": rate, "output_sample_rate": out_rate,
+                  "stems": model.stems, "model_sample_rate": model.sample_rate}
         with atomic_path(path) as temporary:
             Path(temporary).write_text(json.dumps(config, indent=2, default=str))
+
+    def _plot(self, model: Prior, path: Path, out: Path, fmt: OutputFormat, seconds: float = 120.0) -> None:
+        from diffsep.plot import spectrograms
+
+        stems = [audio.read(fmt.path(out, path.stem, s), seconds=seconds)[0][0] for s in model.stems]
+        mixture, rate = audio.read(path, seconds=seconds)
+        spectrograms(fmt.path(out, path.stem, "overview", "png"), mixture[0], torch.stack(stems), model.stems, rate)

@@ -30,7 +30,7 @@ def mixture_file(tmp_path):
 def test_run_writes_stems_config_and_plot(mixture_file, tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(app, ["run", str(mixture_file), "--prior", "gaussian", "--likelihood", "dirac",
-                                 "--constrained", "bass", "-o", str(out), "--plot", *FAST])
+                                 "--constrained", "bass", "-o", str(out), "--plot", "--float32", *FAST])
     assert result.exit_code == 0, result.output
     folder = out / "song"
     names = sorted(p.name for p in folder.iterdir())
@@ -45,7 +45,7 @@ def test_run_writes_stems_config_and_plot(mixture_file, tmp_path):
 def test_separate_is_an_alias_and_hints_are_kept(mixture_file, tmp_path):
     out = tmp_path / "out"
     drums = tmp_path / "drums.wav"
-    result = runner.invoke(app, ["separate", str(mixture_file), "--known", f"drums={drums}", "-o", str(out), *FAST])
+    result = runner.invoke(app, ["separate", str(mixture_file), "--known", f"drums={drums}", "-o", str(out), "--float32", *FAST])
     assert result.exit_code == 0, result.output
     np.testing.assert_allclose(soundfile.read(out / "song" / "drums.wav")[0], soundfile.read(drums)[0], atol=1e-6)
 

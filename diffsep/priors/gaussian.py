@@ -43,6 +43,7 @@ class GaussianPrior:
         self.sample_rate = int(sample_rate)
         self.weak = weak
         self._cache: dict[tuple[int, torch.device], Tensor] = {}
+        self._eigen: dict[tuple[int, torch.device], tuple[Tensor, Tensor]] = {}
 
     def weakened(self) -> "GaussianPrior":
         """The same prior with independent stems (diagonal Sigma)."""
@@ -55,16 +56,29 @@ class GaussianPrior:
             self._cache[key] = resample(self.spectra, length).to(device)
         return self._cache[key]
 
+    def eigen_for(self, length: int, device: torch.device | str = "cpu") -> tuple[Tensor, Tensor]:
+        """``(values [F, S], vectors [F, S, S])`` of Sigma(f) on the grid of ``length`` samples."""
+        key = (length, torch.device(device))
+        if key not in self._eigen:
+            values, vectors = torch.linalg.eigh(self.spectra_for(length, device))
+            self._eigen[key] = (values.clamp(min=0), vectors)
+        return self._eigen[key]
+
     @torch.no_grad()
     def denoise(self, x: Tensor, sigma: Sigma) -> Tensor:
-        """Exact ``E[x0 | x]`` for ``x = x0 + sigma * noise``; ``x`` is ``[B, S, T]``."""
+        """Exact ``E[x0 | x]`` for ``x = x0 + sigma * noise``; ``x`` is ``[B, S, T]``.
+
+        With ``Sigma = U diag(l) U^H``: ``D = U diag(l / (l + sigma^2)) U^H X`` per frequency.
+        """
         if x.ndim != 3 or x.shape[1] != len(self.stems):
             raise DiffsepError(f"expected stems [B, {len(self.stems)}, T], got {list(x.shape)}")
-        spectra = self.spectra_for(x.shape[-1], x.device)
-        variance = per_item(sigma, x).to(torch.float64).square().reshape(-1, 1, 1, 1)
-        eye = torch.eye(len(self.stems), dtype=spectra.dtype, device=x.device)
-        gain = spectra @ torch.linalg.inv(spectra + variance * eye)  # [B, F, S, S]
-        return self._filter(gain, x)
+        values, vectors = self.eigen_for(x.shape[-1], x.device)
+        variance = per_item(sigma, x).to(torch.float64).square().reshape(-1, 1, 1)
+        spectrum = torch.fft.rfft(x.to(torch.float64), norm="ortho").transpose(1, 2).unsqueeze(-1)  # [B, F, S, 1]
+        rotated = vectors.mH @ spectrum
+        shrunk = rotated * (values / (values + variance)).unsqueeze(-1)
+        filtered = (vectors @ shrunk).squeeze(-1).transpose(1, 2)
+        return torch.fft.irfft(filtered, n=x.shape[-1], norm="ortho").to(x.dtype)
 
     def _filter(self, gain: Tensor, x: Tensor) -> Tensor:
         """Apply a per-frequency matrix ``gain`` ``[..., F, S', S]`` to ``x`` ``[B, S, T]``."""
@@ -76,8 +90,8 @@ class GaussianPrior:
     def sample(self, batch: int, length: int, generators: Sequence[torch.Generator]) -> Tensor:
         """Exact draws ``[batch, S, length]``, one generator per item."""
         white = torch.stack([torch.randn(len(self.stems), length, generator=g, dtype=torch.float64) for g in generators[:batch]])
-        values, vectors = torch.linalg.eigh(self.spectra_for(length))
-        root = vectors * values.clamp(min=0).sqrt().unsqueeze(-2)
+        values, vectors = self.eigen_for(length)
+        root = vectors * values.sqrt().unsqueeze(-2)
         return self._filter(root, white).to(torch.float32)
 
     @torch.no_grad()

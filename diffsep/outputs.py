@@ -1,0 +1,95 @@
+"""Where separated audio goes: file names from a template, formats, clipping, atomic writes.
+
+Stems are streamed into float32 scratch files in a scratch folder (not the output folder);
+``finish`` converts each to the requested format (rescaling or clamping as asked) into a temporary
+file beside the destination and renames it into place, so an interrupted run never leaves a
+partial stem in the output folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from diffsep.atomic import atomic_path
+from diffsep.audio import _no_peak_chunk
+from diffsep.errors import DiffsepError
+
+ClipMode = Literal["rescale", "clamp", "none"]
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """Args:
+        template: Demucs-style path under the output folder, with {track}, {stem}, {ext}.
+        ext: ``wav`` or ``flac``.
+        subtype: ``PCM_16`` (default), ``PCM_24`` or ``FLOAT`` (wav only).
+        clip_mode: ``rescale`` (divide by max(1.01 peak, 1), as Demucs), ``clamp`` or ``none``.
+    """
+
+    template: str = "{track}/{stem}.{ext}"
+    ext: str = "wav"
+    subtype: str = "PCM_16"
+    clip_mode: ClipMode = "rescale"
+
+    def __post_init__(self) -> None:
+        if self.ext == "flac" and self.subtype == "FLOAT":
+            raise DiffsepError("FLAC stores integers: use --int24 or 16-bit with --flac")
+        try:
+            self.template.format(track="t", stem="s", ext="e")
+        except (KeyError, IndexError, ValueError) as error:
+            raise DiffsepError(f"--filename {self.template!r} may only use {{track}}, {{stem}} and {{ext}}") from error
+
+    def path(self, out: Path, track: str, stem: str, ext: str | None = None) -> Path:
+        return out / self.template.format(track=track, stem=stem, ext=ext or self.ext)
+
+
+class StemWriter:
+    """Streams one stem into a hidden float file, then writes the final file atomically."""
+
+    def __init__(self, destination: Path, rate: int, channels: int, frames: int, scratch: Path) -> None:
+        import soundfile
+
+        self.destination, self.rate, self.frames = destination, rate, frames
+        self.scratch = scratch / f"{abs(hash(str(destination)))}.wav"
+        self.handle = soundfile.SoundFile(str(self.scratch), "w", rate, channels, "FLOAT", format="WAV")
+        self.written, self.peak = 0, 0.0
+
+    def write(self, block: Tensor) -> None:
+        """Append ``[C, n]``, never past the input's length."""
+        block = block[:, : self.frames - self.written]
+        if block.shape[-1]:
+            self.handle.write(block.T.numpy())
+            self.written += block.shape[-1]
+            self.peak = max(self.peak, float(block.abs().max()))
+
+    def finish(self, fmt: OutputFormat) -> Path:
+        import soundfile
+
+        if self.written < self.frames:  # the resampler's last samples: pad to the input's length
+            self.write(torch.zeros(self.handle.channels, self.frames - self.written))
+        self.handle.close()
+        scale = 1 / max(1.01 * self.peak, 1.0) if fmt.clip_mode == "rescale" and fmt.subtype != "FLOAT" else 1.0
+        self.destination.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with atomic_path(self.destination) as temporary, soundfile.SoundFile(str(self.scratch)) as source, \
+                    soundfile.SoundFile(temporary, "w", self.rate, source.channels, fmt.subtype, format=fmt.ext.upper()) as target:
+                _no_peak_chunk(target)
+                for data in source.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
+                    data = data * scale
+                    target.write(np.clip(data, -1, 1) if fmt.clip_mode == "clamp" else data)
+        finally:
+            self.discard()
+        return self.destination
+
+    def discard(self) -> None:
+        if not self.handle.closed:
+            self.handle.close()
+        if self.scratch.exists():
+            os.unlink(self.scratch)

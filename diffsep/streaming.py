@@ -1,0 +1,129 @@
+"""Long files in bounded memory: stream blocks in, separate overlapping segments, stream out.
+
+The input is read block by block and resampled to the model's rate as a stream; segments of
+``segment`` samples with ``overlap`` between neighbours are separated one at a time (all channels
+and posterior samples as one batch) and overlap-added with a trapezoidal window; finished
+samples are resampled back and written as soon as no later segment can touch them. Memory
+depends on the segment length, never on the track length. Because every segment's stems sum to
+its mixture and all stems share the window, the overlap-added stems still sum to the mixture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from diffsep.errors import DiffsepError
+
+SeparateFn = Callable[[Tensor, int], Tensor]
+"""``(input segment [C_in, L], index of the segment) -> outputs [C, S, L]``."""
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Segment length and overlap, in samples at the model's rate."""
+
+    length: int
+    overlap: int
+
+    def __post_init__(self) -> None:
+        if self.length <= 0 or not 0 <= self.overlap < self.length:
+            raise DiffsepError(f"need 0 <= overlap < segment, got segment {self.length} and overlap {self.overlap} samples")
+
+    @property
+    def hop(self) -> int:
+        return self.length - self.overlap
+
+    def window(self) -> Tensor:
+        """Trapezoid: linear ramps over the overlap, flat in between (strictly positive)."""
+        window = torch.ones(self.length)
+        if self.overlap:
+            ramp = torch.arange(1, self.overlap + 1, dtype=torch.float32) / (self.overlap + 1)
+            window[: self.overlap] = ramp
+            window[-self.overlap :] = ramp.flip(0)
+        return window
+
+
+class OverlapAdd:
+    """Accumulates separated segments and releases finished samples in order."""
+
+    def __init__(self, segments: Segments, separate: SeparateFn) -> None:
+        self.segments, self.separate = segments, separate
+        self.window = segments.window()
+        self.pending = torch.zeros(0)  # input not yet covered by a finished segment: [C, n]
+        self.output: Tensor | None = None  # [C, S, overlap] weighted sums still open
+        self.weights = torch.zeros(0)
+        self.index = 0
+
+    def push(self, block: Tensor) -> Iterator[Tensor]:
+        """Feed ``[C, n]`` input; yields finished ``[C, S, m]`` stems."""
+        self.pending = block if self.pending.numel() == 0 else torch.cat([self.pending, block], dim=-1)
+        while self.pending.shape[-1] >= self.segments.length:
+            yield self._segment(self.pending[:, : self.segments.length], self.segments.length)
+            self.pending = self.pending[:, self.segments.hop :]
+
+    def finish(self) -> Iterator[Tensor]:
+        """Separate what is left (zero-padded) and release everything."""
+        if self.pending.shape[-1] > (self.segments.overlap if self.index else 0):
+            valid = self.pending.shape[-1]
+            padded = torch.nn.functional.pad(self.pending, (0, self.segments.length - valid))
+            yield self._segment(padded, valid)
+        if self.output is not None and self.output.shape[-1]:
+            yield self.output / self.weights
+
+    def _segment(self, mixture: Tensor, valid: int) -> Tensor:
+        stems = self.separate(mixture, self.index)
+        self.index += 1
+        weighted = stems * self.window
+        weights = self.window.clone()
+        if self.output is not None:
+            open_length = self.output.shape[-1]
+            weighted[..., :open_length] += self.output
+            weights[:open_length] += self.weights
+        done = min(self.segments.hop, valid)
+        finished = weighted[..., :done] / weights[:done]
+        keep = slice(self.segments.hop, valid) if valid > self.segments.hop else slice(0, 0)
+        self.output, self.weights = weighted[..., keep], weights[keep]
+        return finished
+
+
+class Resampler:
+    """A soxr stream ``[C, n] -> [C, m]`` (identity when the rates are equal)."""
+
+    def __init__(self, rate: int, target: int, channels: int) -> None:
+        import soxr
+
+        self.stream = None if rate == target else soxr.ResampleStream(rate, target, channels, dtype="float32", quality="HQ")
+        self.channels = channels
+
+    def __call__(self, block: Tensor, last: bool = False) -> Tensor:
+        if self.stream is None:
+            return block
+        data = np.ascontiguousarray(block.T.numpy(), dtype=np.float32)
+        return torch.from_numpy(np.ascontiguousarray(self.stream.resample_chunk(data, last=last).T))
+
+
+def stream_separation(blocks: Iterable[Tensor], rates: tuple[int, int, int], inputs: int, channels: int, stems: int,
+                      segments: Segments, separate: SeparateFn) -> Iterator[Tensor]:
+    """Separated ``[C, S, m]`` blocks from ``[inputs, n]`` blocks (``inputs`` rows: the
+    mixture's channels, then any known stems'); ``rates`` are (input, model, output) in Hz."""
+    rate, model_rate, out_rate = rates
+    into = Resampler(rate, model_rate, inputs)
+    back = Resampler(model_rate, out_rate, channels * stems)
+    overlap_add = OverlapAdd(segments, separate)
+
+    def out(finished: Tensor, last: bool = False) -> Tensor:
+        return back(finished.reshape(channels * stems, -1), last).reshape(channels, stems, -1)
+
+    for block in blocks:
+        for finished in overlap_add.push(into(block)):
+            yield out(finished)
+    for finished in overlap_add.push(into(torch.zeros(inputs, 0), last=True)):
+        yield out(finished)
+    for finished in overlap_add.finish():
+        yield out(finished)
+    yield out(torch.zeros(channels, stems, 0), last=True)
