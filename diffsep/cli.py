@@ -10,6 +10,7 @@ import typer
 
 from diffsep.cli_common import friendly
 from diffsep.cli_data import app as data_app
+from diffsep import cli_tasks as tasks
 from diffsep.cli_train import train as train_command
 from diffsep.errors import DiffsepError
 
@@ -20,6 +21,9 @@ app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 app.command("train")(train_command)
+app.command("generate")(tasks.generate)
+app.command("impute")(tasks.impute)
+app.command("evaluate")(tasks.evaluate)
 
 
 def _load_plugins(plugins: List[str]) -> None:

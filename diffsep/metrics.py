@@ -37,17 +37,28 @@ class Protocol:
     silence: float = 1.5e-5
     eps: float = 1e-8
 
+    def _frames(self, signal: Tensor, sample_rate: int) -> Tensor:
+        """``[W, S, size]`` windows of ``[S, T]`` (none if the track is shorter than one)."""
+        size, hop = int(self.window_seconds * sample_rate), int(self.hop_seconds * sample_rate)
+        if signal.shape[-1] < size:
+            return signal.new_zeros(0, signal.shape[0], size)
+        return signal.unfold(-1, size, hop).transpose(0, 1)
+
+    def kept(self, reference: Tensor, sample_rate: int) -> Tensor:
+        """``[W]`` True for windows with more than one non-silent source."""
+        frames = self._frames(reference, sample_rate)
+        return (frames.norm(dim=-1) / frames.shape[-1] >= self.silence).sum(-1) > 1
+
+    def starts(self, reference: Tensor, sample_rate: int) -> list[float]:
+        """Start times (s) of the kept windows, in the order of :meth:`windows`."""
+        hop = int(self.hop_seconds * sample_rate)
+        return [index * hop / sample_rate for index, keep in enumerate(self.kept(reference, sample_rate).tolist()) if keep]
+
     def windows(self, estimate: Tensor, reference: Tensor, sample_rate: int) -> Tensor:
         """SI-SDRi ``[W, S]`` of the kept windows of one track (``[S, T]`` estimate and reference);
         the mixture is the sum of the references."""
-        size = int(self.window_seconds * sample_rate)
-        hop = int(self.hop_seconds * sample_rate)
-        if reference.shape[-1] < size:
-            return reference.new_zeros(0, reference.shape[0])
-        est = estimate.unfold(-1, size, hop).transpose(0, 1)  # [W, S, size]
-        ref = reference.unfold(-1, size, hop).transpose(0, 1)
-        active = (ref.norm(dim=-1) / size >= self.silence).sum(-1) > 1
-        est, ref = est[active], ref[active]
+        keep = self.kept(reference, sample_rate)
+        est, ref = self._frames(estimate, sample_rate)[keep], self._frames(reference, sample_rate)[keep]
         return si_sdri(est, ref, ref.sum(1, keepdim=True), self.eps)
 
     def summary(self, per_track: list[Tensor]) -> Tensor:
