@@ -49,6 +49,7 @@ def run(
     constrained: Optional[str] = typer.Option(None, help="Dirac: constrained stem, by name or index [default: first stem]."),
     gamma: Optional[float] = typer.Option(None, help="Gaussian likelihood: gamma / sigma_hat [default: 0.75]."),
     known: List[str] = typer.Option([], "--known", help="STEM=FILE, a stem already known (repeatable)."),
+    likelihood_option: List[str] = typer.Option([], "--likelihood-option", "-L", help="KEY=VALUE for the likelihood's factory (repeatable; JSON values)."),
     steps: int = typer.Option(150, help="Number of noise levels T."),
     corrector_steps: int = typer.Option(2, help="Corrector repeats R per level (cost: T x R evaluations)."),
     s_churn: float = typer.Option(20.0, help="Stochasticity S_churn."),
@@ -83,6 +84,7 @@ def run(
         raise DiffsepError(f"--clip-mode is rescale, clamp or none, not {clip_mode!r}")
     fmt = OutputFormat(filename, "flac" if flac else "wav", "FLOAT" if float32 else "PCM_24" if int24 else "PCM_16", clip_mode)
     likelihood_options = {key: value for key, value in (("constrained", constrained), ("gamma", gamma)) if value is not None}
+    likelihood_options.update(_parse_option(item) for item in likelihood_option)
     job = Job(
         prior=prior,
         prior_options={"checkpoint": str(checkpoint)} if checkpoint else {},
@@ -104,6 +106,16 @@ def run(
 
 
 app.command("separate", help="Alias of run.")(run)
+
+
+def _parse_option(item: str) -> tuple[str, object]:
+    key, sep, text = item.partition("=")
+    if not sep or not key:
+        raise DiffsepError(f"--likelihood-option takes KEY=VALUE, got {item!r}")
+    try:
+        return key.strip(), json.loads(text)
+    except json.JSONDecodeError:
+        return key.strip(), text
 
 
 def _parse_known(item: str) -> tuple[str, Path]:

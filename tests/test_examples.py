@@ -39,3 +39,11 @@ def test_custom_likelihood_from_the_cli(tmp_path):
 def test_diffsep_command_is_installed():
     done = subprocess.run([Path(sys.executable).with_name("diffsep"), "list", "--json"], capture_output=True, text=True)
     assert done.returncode == 0 and '"name": "dirac"' in done.stdout
+
+
+def test_accompaniment_and_separate_examples_run(tmp_path):
+    for script in ("accompaniment.py", "separate.py"):
+        done = subprocess.run([sys.executable, str(EXAMPLES / script)], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert (EXAMPLES / "accompaniment" / "piano.wav").is_file()
+    assert "SI-SDRi" in done.stdout
