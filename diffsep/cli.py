@@ -61,6 +61,7 @@ def run(
     overlap: float = typer.Option(0.25, help="Overlap of neighbouring segments, fraction of a segment."),
     num_samples: int = typer.Option(1, help="Posterior samples per track; the stems written are their mean."),
     write_samples: bool = typer.Option(False, "--write-samples", help="Also write each sample as <stem>_sample<k>."),
+    batch_size: int = typer.Option(0, help="Channels x samples separated per call (0: all at once); results do not change."),
     device: str = typer.Option("cpu", help="Torch device for the model (the track stays on the CPU)."),
     keep_model_sr: bool = typer.Option(False, "--keep-model-sr", help="Write at the model's sample rate, not the input's."),
     flac: bool = typer.Option(False, "--flac", help="Write FLAC instead of WAV."),
@@ -99,6 +100,7 @@ def run(
         overlap=overlap,
         num_samples=num_samples,
         write_samples=write_samples,
+        batch_size=batch_size,
         device=device,
         keep_model_sr=keep_model_sr,
     )

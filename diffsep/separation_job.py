@@ -46,6 +46,7 @@ class Job:
     overlap: float = 0.25
     num_samples: int = 1
     write_samples: bool = False
+    batch_size: int = 0
     device: str = "cpu"
     keep_model_sr: bool = False
 
@@ -145,9 +146,12 @@ class Job:
             hints = {name: block[channels * (1 + n) : channels * (2 + n)].repeat_interleave(k, 0).to(self.device)
                      for n, name in enumerate(names)}
             seeds = [self.seed + 1_000_003 * index + j for j in range(channels * k)]
-            stems = separate(mixture, model, self.likelihood, self.sampler, known=hints, likelihood_options=self.likelihood_options,
-                             sampler_options=self.sampler_options, seed=seeds, **self.schedule).cpu()
-            stems = stems.reshape(channels, k, len(model.stems), -1)
+            size = self.batch_size or len(seeds)  # items per call; per-item seeds make results independent of it
+            parts = [separate(mixture[i : i + size], model, self.likelihood, self.sampler,
+                              known={name: hint[i : i + size] for name, hint in hints.items()},
+                              likelihood_options=self.likelihood_options, sampler_options=self.sampler_options,
+                              seed=seeds[i : i + size], **self.schedule).cpu() for i in range(0, len(seeds), size)]
+            stems = torch.cat(parts).reshape(channels, k, len(model.stems), -1)
             progress.advance(task, round(segments.hop / model.sample_rate, 1))
             outputs = [stems.mean(1)] + ([stems.flatten(1, 2)] if self.write_samples else [])
             return torch.cat(outputs, dim=1)

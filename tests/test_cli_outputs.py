@@ -77,6 +77,9 @@ def test_num_samples_writes_the_mean_and_each_sample(tmp_path):
     samples = [soundfile.read(folder / f"bass_sample{k}.wav")[0] for k in (1, 2)]
     assert not np.allclose(samples[0], samples[1])
     np.testing.assert_allclose(mean, (samples[0] + samples[1]) / 2, atol=1e-5)
+    # one item per call gives the same samples: every item has its own generator
+    assert _run(song, "-o", tmp_path / "one", "--num-samples", "2", "--write-samples", "--float32", "--batch-size", "1").exit_code == 0
+    np.testing.assert_allclose(soundfile.read(tmp_path / "one" / "s" / "bass_sample2.wav")[0], samples[1], atol=1e-6)
 
 
 def test_keep_model_sr_and_stereo_44k(tmp_path):
