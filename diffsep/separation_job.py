@@ -55,16 +55,18 @@ class Job:
         """Separate every input file; returns the stem files written."""
         from rich.progress import Progress
 
-        model = build_prior(self.prior, {**self.prior_options, **({"device": self.device} if self.prior in ("msdm", "weak") else {})})
+        model = build_prior(self.prior, self.prior_options)
+        if isinstance(model, torch.nn.Module):  # learned priors; the Gaussian one follows its inputs
+            model = model.to(self.device)
         for name in self.known:
             stem_index(model.stems, name)
         if self.num_samples < 1:
             raise DiffsepError(f"--num-samples must be at least 1, got {self.num_samples}")
         written: list[Path] = []
+        labels = self.labels(model)
         with Progress(disable=quiet, transient=True) as progress:
             files = progress.add_task("tracks", total=len(inputs))
             for path in inputs:
-                labels = self.labels(model)
                 if skip_existing and all(fmt.path(out, path.stem, label).is_file() for label in labels):
                     progress.advance(files)
                     continue
