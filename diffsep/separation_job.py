@@ -24,7 +24,7 @@ from diffsep.errors import DiffsepError
 from diffsep.inference import separate
 from diffsep.outputs import OutputFormat, StemWriter
 from diffsep.streaming import Segments, stream_separation
-from diffsep.types import Prior, stem_index
+from diffsep.types import Prior, Step, stem_index
 
 MIN_SECONDS = 0.1
 
@@ -91,11 +91,12 @@ class Job:
         segments = self._segments(model.sample_rate, math.ceil(frames * model.sample_rate / rate))
         scratch = tempfile.TemporaryDirectory(prefix="diffsep-")
         writers = [StemWriter(fmt.path(out, path.stem, label), out_rate, channels, out_frames, Path(scratch.name)) for label in labels]
-        task = progress.add_task(f"{path.name}", total=round(frames / rate, 1))
+        task = progress.add_task(f"{path.name} (seconds of audio)", total=round(frames / rate, 1))
+        steps = progress.add_task("diffusion steps", total=None)
         try:
             stream = stream_separation(self._blocks(path, hints, channels), (rate, model.sample_rate, out_rate),
                                        channels * (1 + len(hints)), channels, len(labels), segments,
-                                       self._separate_fn(model, channels, segments, progress, task))
+                                       self._separate_fn(model, channels, segments, progress, (task, steps)))
             for block in stream:
                 for writer, stem in zip(writers, block.unbind(1)):
                     writer.write(stem)
@@ -105,6 +106,7 @@ class Job:
                 writer.discard()
             scratch.cleanup()
             progress.remove_task(task)
+            progress.remove_task(steps)
         self._write_config(fmt.path(out, path.stem, "config", "json"), path, rate, out_rate, model)
         return paths
 
@@ -139,10 +141,15 @@ class Job:
                       for p in parts]
             yield torch.cat(fitted, dim=0)
 
-    def _separate_fn(self, model: Prior, channels: int, segments: Segments, progress, task) -> Callable[[Tensor, int], Tensor]:
+    def _separate_fn(self, model: Prior, channels: int, segments: Segments, progress, tasks) -> Callable[[Tensor, int], Tensor]:
         names = list(self.known)
+        task, steps = tasks
+
+        def advance(step: Step) -> None:
+            progress.advance(steps)
 
         def run(block: Tensor, index: int) -> Tensor:
+            progress.reset(steps)
             k = self.num_samples
             mixture = block[:channels].repeat_interleave(k, 0).to(self.device)
             hints = {name: block[channels * (1 + n) : channels * (2 + n)].repeat_interleave(k, 0).to(self.device)
@@ -152,7 +159,8 @@ class Job:
             parts = [separate(mixture[i : i + size], model, self.likelihood, self.sampler,
                               known={name: hint[i : i + size] for name, hint in hints.items()},
                               likelihood_options=self.likelihood_options, sampler_options=self.sampler_options,
-                              seed=seeds[i : i + size], **self.schedule).cpu() for i in range(0, len(seeds), size)]
+                              seed=seeds[i : i + size], callback=advance, **self.schedule).cpu()
+                     for i in range(0, len(seeds), size)]
             stems = torch.cat(parts).reshape(channels, k, len(model.stems), -1)
             progress.advance(task, round(segments.hop / model.sample_rate, 1))
             outputs = [stems.mean(1)] + ([stems.flatten(1, 2)] if self.write_samples else [])
