@@ -1,10 +1,13 @@
 """Training: losses go down, --resume continues exactly, two processes stay in sync."""
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from typer.testing import CliRunner
@@ -73,3 +76,27 @@ def test_two_cpu_processes_end_with_identical_weights(data, tmp_path):
     final = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()][-1]
     assert final["event"] == "done" and len(final["rank_checksums"]) == 2
     assert final["rank_checksums"][0] == final["rank_checksums"][1]
+
+
+def test_an_interrupted_run_saves_and_resumes(data, tmp_path):
+    out = tmp_path / "stop"
+    command = [str(BIN / "diffsep"), "train", "--data", str(data), "-o", str(out), *FAST, "--steps", "100000"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (out / "log.jsonl").is_file() and time.time() < deadline:
+        time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=120)
+    assert process.returncode == 130 and "--resume" in stdout
+    saved = json.loads((out / "state" / "step.json").read_text())["step"]
+    assert saved >= 1 and learned_io.load(out / "prior.safetensors") is not None
+    _train(data, out, "--steps", str(saved + 2), "--resume")
+    assert max(_losses(out)) == saved + 2
+
+
+def test_mixed_precision_bf16_trains(data, tmp_path):
+    # its own process: Accelerate keeps one precision per process
+    command = [str(BIN / "diffsep"), "train", "--data", str(data), "-o", str(tmp_path / "bf16"), *FAST, "--steps", "2",
+               "--mixed-precision", "bf16"]
+    assert subprocess.run(command, capture_output=True).returncode == 0
+    assert all(np.isfinite(loss) for loss in _losses(tmp_path / "bf16").values())
