@@ -60,6 +60,7 @@ def impute(
     steps: int = STEPS,
     s_churn: float = typer.Option(20.0, help="Stochasticity S_churn."),
     corrector_steps: int = typer.Option(2, help="Corrector repeats R."),
+    sigma_max: float = typer.Option(20.0, help="Largest noise level (MSDM generation: 20)."),
     segment: float = typer.Option(12.0, help="Segment length, seconds."),
     seed: int = SEED,
     quiet: bool = QUIET,
@@ -70,8 +71,8 @@ def impute(
 
     given = dict(_parse_known(item) for item in known)
     job = Job(prior=prior, prior_options=_prior_options(checkpoint), likelihood="impute", sampler="euler",
-              sampler_options={"s_churn": s_churn, "corrector_steps": corrector_steps}, schedule={"steps": steps},
-              seed=seed, known=given, segment=segment)
+              sampler_options={"s_churn": s_churn, "corrector_steps": corrector_steps},
+              schedule={"steps": steps, "sigma_max": sigma_max}, seed=seed, known=given, segment=segment)
     from diffsep.outputs import OutputFormat
 
     job.run([next(iter(given.values()))], out, OutputFormat(subtype="FLOAT", clip_mode="none"), quiet=quiet)

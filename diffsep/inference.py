@@ -86,6 +86,9 @@ def separate(
     prior = build_prior(prior)
     mixture = _batched(mixture, "mixture")
     hints = {name: _batched(stem, f"known stem {name!r}").to(mixture.device) for name, stem in (known or {}).items()}
+    for name, stem in hints.items():
+        if stem.shape != mixture.shape:
+            raise DiffsepError(f"known stem {name!r} has shape {list(stem.shape)}, the mixture {list(mixture.shape)}")
     observation = Observation(prior.stems, mixture, hints)
     built = build_likelihood(likelihood, observation, likelihood_options)
     chosen = build_sampler(sampler, {**SEPARATION, **dict(sampler_options or {})})
