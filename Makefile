@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/diffsep run examples/audio/mixture.wav --prior gaussian --likelihood dirac \
+	$(BIN)/diffsep run examples/audio/mixture.wav --prior msdm --likelihood dirac \
 		--constrained bass --out demo-output --plot
 	@echo "stems and overview.png written to demo-output/mixture/"
 

@@ -42,7 +42,7 @@ def run(
     inputs: List[str] = typer.Argument(..., help="Mixtures: files, folders (searched recursively) or glob patterns.", show_default=False),
     out: Path = typer.Option(Path("separated"), "-o", "--out", help="Output folder."),
     filename: str = typer.Option("{track}/{stem}.{ext}", help="Output path template under --out: {track}, {stem}, {ext}."),
-    prior: str = typer.Option("gaussian", help="Prior by name (see `diffsep list`)."),
+    prior: str = typer.Option("msdm", help="Prior by name (see `diffsep list`); msdm uses the shipped checkpoint."),
     likelihood: str = typer.Option("dirac", help="Likelihood by name: dirac, gaussian, ..."),
     sampler: str = typer.Option("euler", help="Sampler by name: euler or heun."),
     checkpoint: Optional[Path] = typer.Option(None, help="Checkpoint (.safetensors) of the prior."),

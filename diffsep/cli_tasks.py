@@ -10,7 +10,7 @@ import typer
 
 from diffsep.cli_common import friendly
 
-PRIOR = typer.Option("gaussian", help="Prior by name (see `diffsep list`).")
+PRIOR = typer.Option("msdm", help="Prior by name (see `diffsep list`); msdm uses the shipped checkpoint.")
 CHECKPOINT = typer.Option(None, help="Checkpoint (.safetensors) of the prior.")
 STEPS = typer.Option(150, help="Number of noise levels T.")
 SEED = typer.Option(0, help="Random seed.")

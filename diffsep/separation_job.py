@@ -97,9 +97,14 @@ class Job:
             stream = stream_separation(self._blocks(path, hints, channels), (rate, model.sample_rate, out_rate),
                                        channels * (1 + len(hints)), channels, len(labels), segments,
                                        self._separate_fn(model, channels, segments, progress, (task, steps)))
+            given = {labels.index(name): file for name, file in self.known.items()} if out_rate == rate else {}
             for block in stream:
-                for writer, stem in zip(writers, block.unbind(1)):
-                    writer.write(stem)
+                for index, (writer, stem) in enumerate(zip(writers, block.unbind(1))):
+                    if index not in given:
+                        writer.write(stem)
+            for index, file in given.items():  # a given stem comes back as it was, not through the model's rate
+                for block in audio.blocks(file):
+                    writers[index].write(block)
             paths = [writer.finish(fmt) for writer in writers]
         finally:
             for writer in writers:

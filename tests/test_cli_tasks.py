@@ -23,7 +23,8 @@ def data(tmp_path_factory):
 
 
 def test_generate_writes_songs_whose_mixture_is_the_sum(tmp_path):
-    result = runner.invoke(app, ["generate", "-o", str(tmp_path), "--tracks", "2", "--seconds", "0.5", "--steps", "16"])
+    result = runner.invoke(app, ["generate", "-o", str(tmp_path), "--tracks", "2", "--seconds", "0.5", "--steps", "16",
+                                 "--prior", "gaussian"])
     assert result.exit_code == 0, result.output
     for folder in ("generated001", "generated002"):
         stems = [soundfile.read(tmp_path / folder / f"{s}.wav")[0] for s in STEMS]

@@ -30,3 +30,15 @@ def test_the_shipped_default_prior_loads():
     assert prior.stems == list(STEMS) and prior.sample_rate == 22050 and not prior.weak
     diagonal = torch.diagonal(prior.spectra, dim1=-2, dim2=-1).real
     assert bool((diagonal >= 0).all()) and float(diagonal.sum()) > 0
+
+
+def test_the_shipped_msdm_prior_loads_and_separates():
+    import diffsep
+    from diffsep.priors import msdm
+
+    prior = msdm()
+    assert prior.kind == "msdm" and prior.stems == list(STEMS) and prior.sample_rate == 11025 and prior.data_scale == 4.0
+    mixture = 0.1 * torch.randn(1, 11025, generator=torch.Generator().manual_seed(0))
+    stems = diffsep.separate(mixture, prior, "dirac", steps=40, seed=0, sampler_options={"corrector_steps": 1})
+    assert stems.shape == (1, 4, 11025) and bool(torch.isfinite(stems).all())
+    torch.testing.assert_close(stems.sum(1), mixture, atol=1e-5, rtol=1e-5)
