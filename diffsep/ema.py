@@ -16,10 +16,12 @@ class EMA:
         self.decay = decay
         self.shadow = copy.deepcopy(model).eval().requires_grad_(False)
 
+        self._averages = list(self.shadow.parameters())
+
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
-        for average, weight in zip(self.shadow.parameters(), model.parameters()):
-            average.lerp_(weight.detach().to(average.dtype), 1 - self.decay)
+        weights = [weight.detach() for weight in model.parameters()]
+        torch._foreach_lerp_(self._averages, weights, 1 - self.decay)  # one fused pass over all tensors
         for average, buffer in zip(self.shadow.buffers(), model.buffers()):
             average.copy_(buffer)
 
