@@ -54,8 +54,8 @@ def demo_spectra(stems: Sequence[str], sample_rate: int, n_fft: int = 1024, corr
 
     Stem n has a log-normal band around its own centre frequency and shares a common
     component with the others, seen through a per-stem delay: ``Sigma = P^1/2 C P^1/2`` with
-    ``C_mn = rho e^{2 pi i f (tau_m - tau_n)} + (1 - rho) delta_mn``. It stands in for a
-    fitted prior until one is trained on data.
+    ``C_mn = rho e^{2 pi i f (tau_m - tau_n)} + (1 - rho) delta_mn``: an exact prior whose
+    stems really are dependent, for tests and benchmarks of the joint-vs-weak claim.
     """
     freqs = torch.fft.rfftfreq(n_fft, d=1.0 / sample_rate).to(torch.float64).clamp(min=1.0)
     count = len(stems)
