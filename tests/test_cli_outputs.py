@@ -1,6 +1,7 @@
 """Outputs of `diffsep run`: templates, formats, clipping, many files, samples, interruption."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -113,12 +114,18 @@ def test_known_stem_with_another_rate_is_refused(tmp_path):
 
 def test_an_interrupted_run_leaves_no_partial_stem(tmp_path):
     song = _song(tmp_path / "long.wav", seconds=60.0)
-    out = tmp_path / "out"
+    out, scratch = tmp_path / "out", tmp_path / "scratch"
+    scratch.mkdir()
     command = [str(Path(sys.executable).with_name("diffsep")), "run", str(song), "-o", str(out), "--steps", "150", "-q"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(6)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "TMPDIR": str(scratch)})
+    deadline = time.time() + 120
+    while not list(scratch.glob("diffsep-*")) and time.time() < deadline:  # the track has started
+        time.sleep(0.2)
+    time.sleep(1.0)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr
     assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]
+    assert not list(scratch.iterdir()), "scratch files were left behind"
