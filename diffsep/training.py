@@ -190,7 +190,10 @@ def train(config: TrainConfig, resume: bool = False, progress: Callable[[int], N
         raise
     trainer.save()
     record = log.write(step=trainer.step, event="done", rank_checksums=trainer.checksum())
-    return {**record, "main": trainer.accelerator.is_main_process}
+    main = trainer.accelerator.is_main_process
+    trainer.accelerator.wait_for_everyone()
+    trainer.accelerator.end_training()  # tear the process group down together, before exit
+    return {**record, "main": main}
 
 
 class _Log:
