@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from diffsep.cli_common import friendly
+from diffsep.cli_common import friendly, parse_known, parse_option, prior_options
 from diffsep.cli_data import app as data_app
 from diffsep import cli_tasks as tasks
 from diffsep.cli_train import train as train_command
@@ -85,17 +85,17 @@ def run(
         raise DiffsepError(f"--clip-mode is rescale, clamp or none, not {clip_mode!r}")
     fmt = OutputFormat(filename, "flac" if flac else "wav", "FLOAT" if float32 else "PCM_24" if int24 else "PCM_16", clip_mode)
     likelihood_options = {key: value for key, value in (("constrained", constrained), ("gamma", gamma)) if value is not None}
-    likelihood_options.update(_parse_option(item) for item in likelihood_option)
+    likelihood_options.update(parse_option(item) for item in likelihood_option)
     job = Job(
         prior=prior,
-        prior_options={"checkpoint": str(checkpoint)} if checkpoint else {},
+        prior_options=prior_options(checkpoint),
         likelihood=likelihood,
         likelihood_options=likelihood_options,
         sampler=sampler,
         sampler_options={"s_churn": s_churn, "corrector_steps": corrector_steps},
         schedule={"steps": steps, "sigma_min": sigma_min, "sigma_max": sigma_max, "rho": rho},
         seed=seed,
-        known=dict(_parse_known(item) for item in known),
+        known=dict(parse_known(item) for item in known),
         segment=segment,
         overlap=overlap,
         num_samples=num_samples,
@@ -108,23 +108,6 @@ def run(
 
 
 app.command("separate", help="Alias of run.")(run)
-
-
-def _parse_option(item: str) -> tuple[str, object]:
-    key, sep, text = item.partition("=")
-    if not sep or not key:
-        raise DiffsepError(f"--likelihood-option takes KEY=VALUE, got {item!r}")
-    try:
-        return key.strip(), json.loads(text)
-    except json.JSONDecodeError:
-        return key.strip(), text
-
-
-def _parse_known(item: str) -> tuple[str, Path]:
-    stem, sep, file = item.partition("=")
-    if not sep or not stem or not file:
-        raise DiffsepError(f"--known takes STEM=FILE, got {item!r}")
-    return stem, Path(file)
 
 
 @app.command("fit-gaussian")

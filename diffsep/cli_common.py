@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Any, Callable, Iterator
+import json
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
 
 import typer
 
@@ -51,3 +53,25 @@ def progress_bar(description: str, total: int, quiet: bool = False) -> Iterator[
     with Progress(disable=quiet, transient=True) as progress:
         task = progress.add_task(description, total=total)
         yield lambda n=1: progress.advance(task, n)
+
+
+def prior_options(checkpoint: Optional[Path]) -> dict[str, str]:
+    """A named prior's options from --checkpoint."""
+    return {"checkpoint": str(checkpoint)} if checkpoint else {}
+
+
+def parse_option(item: str) -> tuple[str, object]:
+    key, sep, text = item.partition("=")
+    if not sep or not key:
+        raise DiffsepError(f"--likelihood-option takes KEY=VALUE, got {item!r}")
+    try:
+        return key.strip(), json.loads(text)
+    except json.JSONDecodeError:
+        return key.strip(), text
+
+
+def parse_known(item: str) -> tuple[str, Path]:
+    stem, sep, file = item.partition("=")
+    if not sep or not stem or not file:
+        raise DiffsepError(f"--known takes STEM=FILE, got {item!r}")
+    return stem, Path(file)

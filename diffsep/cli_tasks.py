@@ -8,17 +8,13 @@ from typing import List, Optional
 
 import typer
 
-from diffsep.cli_common import friendly
+from diffsep.cli_common import friendly, parse_known, prior_options
 
 PRIOR = typer.Option("msdm", help="Prior by name (see `diffsep list`); msdm uses the shipped checkpoint.")
 CHECKPOINT = typer.Option(None, help="Checkpoint (.safetensors) of the prior.")
 STEPS = typer.Option(150, help="Number of noise levels T.")
 SEED = typer.Option(0, help="Random seed.")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
-
-
-def _prior_options(checkpoint: Optional[Path]) -> dict:
-    return {"checkpoint": str(checkpoint)} if checkpoint else {}
 
 
 @friendly
@@ -39,7 +35,7 @@ def generate(
     from diffsep import audio
     from diffsep.components import build_prior
 
-    model = build_prior(prior, _prior_options(checkpoint))
+    model = build_prior(prior, prior_options(checkpoint))
     songs = diffsep.generate(model, tracks, int(seconds * model.sample_rate), sampler, steps=steps, sigma_max=sigma_max,
                              sampler_options={"s_churn": s_churn}, seed=seed)
     for index, song in enumerate(songs):
@@ -66,11 +62,10 @@ def impute(
     quiet: bool = QUIET,
 ) -> None:
     """Partial generation: accompaniment for the given stems (written back exactly)."""
-    from diffsep.cli import _parse_known
     from diffsep.separation_job import Job
 
-    given = dict(_parse_known(item) for item in known)
-    job = Job(prior=prior, prior_options=_prior_options(checkpoint), likelihood="impute", sampler="euler",
+    given = dict(parse_known(item) for item in known)
+    job = Job(prior=prior, prior_options=prior_options(checkpoint), likelihood="impute", sampler="euler",
               sampler_options={"s_churn": s_churn, "corrector_steps": corrector_steps},
               schedule={"steps": steps, "sigma_max": sigma_max}, seed=seed, known=given, segment=segment)
     from diffsep.outputs import OutputFormat
@@ -99,17 +94,16 @@ def evaluate(
     from rich.console import Console
     from rich.table import Table
 
-    from diffsep.components import build_prior
     from diffsep.evaluation import evaluate as score, track_folders
     from diffsep.outputs import OutputFormat
     from diffsep.separation_job import Job
 
-    model = build_prior(prior, _prior_options(checkpoint))
     folders = track_folders(data, split or None)
-    job = Job(prior=prior, prior_options=_prior_options(checkpoint), likelihood=likelihood,
+    job = Job(prior=prior, prior_options=prior_options(checkpoint), likelihood=likelihood,
               likelihood_options={"constrained": constrained} if constrained else {}, sampler="euler",
               sampler_options={"s_churn": s_churn, "corrector_steps": corrector_steps}, schedule={"steps": steps},
               seed=seed, segment=segment)
+    model = job.model
     separated = out / "estimates"
 
     def estimate(folder: Path) -> Path:

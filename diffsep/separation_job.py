@@ -7,6 +7,7 @@ The resolved configuration is written next to the stems.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import tempfile
@@ -55,9 +56,7 @@ class Job:
         """Separate every input file; returns the stem files written."""
         from rich.progress import Progress
 
-        model = build_prior(self.prior, self.prior_options)
-        if isinstance(model, torch.nn.Module):  # learned priors; the Gaussian one follows its inputs
-            model = model.to(self.device)
+        model = self.model
         for name in self.known:
             stem_index(model.stems, name)
         if self.num_samples < 1:
@@ -75,6 +74,14 @@ class Job:
                     self._plot(model, path, out, fmt)
                 progress.advance(files)
         return written
+
+    @functools.cached_property
+    def model(self) -> Prior:
+        """The prior, built once per job (a job may run many times, e.g. once per track)."""
+        model = build_prior(self.prior, self.prior_options)
+        if isinstance(model, torch.nn.Module):  # learned priors; the Gaussian one follows its inputs
+            model = model.to(self.device)
+        return model
 
     def labels(self, model: Prior) -> list[str]:
         """Output names: each stem (the mean when K > 1), then ``stem_sample{k}`` if asked."""
