@@ -7,6 +7,7 @@ would be, and a run is reproducible whatever the number of data-loading workers.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -123,15 +124,22 @@ class Trainer:
         self.step += 1
         return float(self.accelerator.reduce(torch.tensor(total, device=self.accelerator.device), "mean"))
 
-    @torch.no_grad()
-    def validation_loss(self) -> float | None:
-        """EMA weights on fixed validation chunks, at fixed noise levels and noise."""
+    @functools.cached_property
+    def validation_batch(self) -> Tensor | None:
+        """The fixed validation chunks (read once), or None without a validation split."""
         try:
             chunks = FixedChunks(self.config.data, "validation", self.config.stems, self.config.chunk, self.config.sample_rate)
         except DiffsepError:
             return None
         count = min(len(chunks), self.config.val_chunks)
-        clean = torch.stack([chunks[i] for i in range(count)]).to(self.accelerator.device) * self.config.data_scale
+        return torch.stack([chunks[i] for i in range(count)]).to(self.accelerator.device) * self.config.data_scale
+
+    @torch.no_grad()
+    def validation_loss(self) -> float | None:
+        """EMA weights on fixed validation chunks, at fixed noise levels and noise."""
+        clean = self.validation_batch
+        if clean is None:
+            return None
         generator = _generator(self.accelerator.device, self.config.seed, -1)
         return float(diffusion_loss(self.ema.shadow, clean, self.sigmas, self.preconditioning, generator))
 
