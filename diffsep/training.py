@@ -18,9 +18,11 @@ from typing import Any, Callable
 import torch
 from torch import Tensor
 
+from diffsep import checkpoints
 from diffsep.atomic import atomic_path
 from diffsep.data.classes import STEMS
 from diffsep.data.datasets import FixedChunks, RandomChunks
+from diffsep.data.layout import read_manifest
 from diffsep.ema import EMA
 from diffsep.errors import DiffsepError
 from diffsep.priors import learned_io
@@ -35,9 +37,9 @@ class TrainConfig:
     data: Path
     out: Path
     prior: str = "msdm"
-    preset: str = "small"
-    stems: list[str] = field(default_factory=lambda: list(STEMS))
-    sample_rate: int = 22050
+    preset: str | None = None  # None: --init-from's, else "small" (as the four fields below)
+    stems: list[str] | None = None
+    sample_rate: int | None = None
     chunk: int = 32768
     batch_size: int = 8
     grad_accum: int = 1
@@ -45,10 +47,10 @@ class TrainConfig:
     lr: float = 1e-4
     betas: tuple[float, float] = (0.9, 0.99)
     ema_decay: float = 0.999
-    sigma_data: float = 0.2
+    sigma_data: float | None = None
     sigma_mean: float = -3.0
     sigma_std: float = 1.0
-    data_scale: float = 1.0
+    data_scale: float | None = None
     min_active: int = 0
     mixed_precision: str = "no"
     seed: int = 0
@@ -58,6 +60,35 @@ class TrainConfig:
     val_chunks: int = 16
     workers: int = 0
     export_dtype: str = "float32"
+    warmup: int = 0
+    init_from: Path | None = None
+
+    def __post_init__(self) -> None:
+        for name, value in resolve_architecture(self).items():
+            setattr(self, name, value)
+
+
+DEFAULT_ARCHITECTURE = {"preset": "small", "stems": list(STEMS), "sample_rate": 22050, "sigma_data": 0.2, "data_scale": 1.0}
+
+
+def resolve_architecture(config: TrainConfig) -> dict[str, Any]:
+    """The network's fields: as given, else ``init_from``'s (which must agree with those given),
+    else the defaults."""
+    inherited = DEFAULT_ARCHITECTURE
+    if config.init_from is not None:
+        metadata = checkpoints.load(config.init_from)[1]
+        if metadata.get("kind") != config.prior:
+            raise DiffsepError(f"--init-from {str(config.init_from)!r} holds a {metadata.get('kind')!r} prior, "
+                               f"not a {config.prior!r} one; pass --prior {metadata.get('kind')}")
+        inherited = {name: metadata.get(name, default) for name, default in DEFAULT_ARCHITECTURE.items()}
+    resolved = {}
+    for name, default in inherited.items():
+        given = getattr(config, name)
+        if config.init_from is not None and given is not None and given != default:
+            raise DiffsepError(f"--init-from {str(config.init_from)!r} was trained with {name} {default!r}, "
+                               f"not {given!r}; leave the option out to continue with the checkpoint's")
+        resolved[name] = default if given is None else given
+    return resolved
 
 
 def diffusion_loss(model: torch.nn.Module, clean: Tensor, sigmas: LogNormalSigma, preconditioning: Preconditioning, generator: torch.Generator) -> Tensor:
@@ -73,6 +104,30 @@ def _generator(device: torch.device, *key: int) -> torch.Generator:
     return torch.Generator(device=device).manual_seed(seed)
 
 
+@dataclass(frozen=True)
+class Lineage:
+    """What a prior's weights have behind them, over every run that led to them (``--init-from``
+    chains runs): optimizer steps, CPU-hours (process time summed over ranks; on a GPU the host's),
+    and the data sets (their ``dataset.json``)."""
+
+    training_steps: int = 0
+    cpu_hours: float = 0.0
+    data: tuple[dict[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, metadata: dict[str, Any]) -> "Lineage":
+        return cls(int(metadata.get("training_steps", 0)), float(metadata.get("cpu_hours", 0.0)), tuple(metadata.get("data", ())))
+
+    def extended(self, steps: int, cpu_seconds: float, data: dict[str, Any]) -> "Lineage":
+        sets = self.data if data in self.data else (*self.data, data)
+        return Lineage(self.training_steps + steps, round(self.cpu_hours + cpu_seconds / 3600, 4), sets)
+
+
+def _warmup(steps: int, step: int) -> float:
+    """Linear learning-rate warm-up over ``steps`` optimizer steps, then constant."""
+    return min(1.0, (step + 1) / steps) if steps > 0 else 1.0
+
+
 class Trainer:
     """One training run of a ``msdm`` or ``weak`` prior; see :func:`train`."""
 
@@ -86,17 +141,26 @@ class Trainer:
             cpu=not torch.cuda.is_available(),  # also makes several CPU processes one job (gloo)
         )
         torch.manual_seed(config.seed)  # the same initial weights on every rank
-        prior = learned_io.from_preset(config.prior, config.preset, config.stems, config.sample_rate,
-                                       sigma_data=config.sigma_data, data_scale=config.data_scale)
+        if config.init_from is None:
+            prior = learned_io.from_preset(config.prior, config.preset, config.stems, config.sample_rate,
+                                           sigma_data=config.sigma_data, data_scale=config.data_scale)
+            self.lineage = Lineage()
+        else:
+            prior = learned_io.load(config.init_from).train()
+            self.lineage = Lineage.of(checkpoints.load(config.init_from)[1])
         optimizer = torch.optim.Adam(prior.parameters(), lr=config.lr, betas=config.betas)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, functools.partial(_warmup, config.warmup))
         self.ema = EMA(prior, config.ema_decay)
         self.model, self.optimizer = self.accelerator.prepare(prior, optimizer)
-        self.accelerator.register_for_checkpointing(self.ema)
+        # not prepared: Accelerate would step it once per process; stepped here once per optimizer step
+        self.accelerator.register_for_checkpointing(self.ema, self.scheduler)
         self.sigmas = LogNormalSigma(config.sigma_mean, config.sigma_std)
         self.preconditioning = Preconditioning(config.sigma_data)
         self.data = RandomChunks(config.data, "train", config.stems, config.chunk, config.sample_rate, seed=config.seed,
                                  min_active=config.min_active, items=2**62)
         self.step = 0
+        self.cpu_seconds = 0.0  # this run's, all ranks, up to the last save or resume
+        self._clock = time.process_time()
 
     @property
     def state_dir(self) -> Path:
@@ -120,6 +184,7 @@ class Trainer:
                 self.optimizer.step()
                 self.optimizer.zero_grad()
             total += float(loss.detach()) / self.config.grad_accum
+        self.scheduler.step()
         self.ema.update(self.accelerator.unwrap_model(self.model))
         self.step += 1
         return float(self.accelerator.reduce(torch.tensor(total, device=self.accelerator.device), "mean"))
@@ -145,19 +210,26 @@ class Trainer:
 
     def save(self) -> None:
         """Training state (for --resume) and the EMA prior (for inference), both atomically."""
+        now = time.process_time()
+        spent = self.accelerator.reduce(torch.tensor(now - self._clock, dtype=torch.float64, device=self.accelerator.device), "sum")
+        self.cpu_seconds, self._clock = self.cpu_seconds + float(spent), now
         self.accelerator.wait_for_everyone()
         self.accelerator.save_state(str(self.state_dir))
         if self.accelerator.is_main_process:
             with atomic_path(self.state_dir / "step.json") as temporary:
-                Path(temporary).write_text(json.dumps({"step": self.step}))
+                Path(temporary).write_text(json.dumps({"step": self.step, "cpu_seconds": self.cpu_seconds, "before": asdict(self.lineage)}))
+            lineage = self.lineage.extended(self.step, self.cpu_seconds, read_manifest(self.config.data))
             learned_io.save(self.ema.shadow, self.config.out / "prior.safetensors", getattr(torch, self.config.export_dtype),
-                            preset=self.config.preset, training_steps=self.step)
+                            preset=self.config.preset, **asdict(lineage))
 
     def resume(self) -> None:
         if not (self.state_dir / "step.json").is_file():
             raise DiffsepError(f"nothing to resume in {str(self.config.out)!r} (no state/step.json)")
         self.accelerator.load_state(str(self.state_dir))
-        self.step = json.loads((self.state_dir / "step.json").read_text())["step"]
+        saved = json.loads((self.state_dir / "step.json").read_text())
+        self.step, self.cpu_seconds = saved["step"], saved.get("cpu_seconds", 0.0)
+        self.lineage = Lineage.of(saved.get("before", {}))
+        self._clock = time.process_time()
 
     def checksum(self) -> list[str]:
         """A hash of every rank's weights (they must be equal)."""

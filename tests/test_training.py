@@ -12,11 +12,13 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
+from diffsep import checkpoints
 from diffsep.cli import app
 from diffsep.data.synth import SynthConfig, synthesize
 from diffsep.priors import learned_io
 
 BIN = Path(sys.executable).parent
+ASSETS = Path(__file__).parents[1] / "diffsep" / "assets"
 FAST = ["--preset", "tiny", "--chunk", "4096", "--batch-size", "2", "--log-every", "1", "--val-every", "100", "-q"]
 
 
@@ -104,3 +106,43 @@ def test_mixed_precision_bf16_trains(data, tmp_path):
                "--mixed-precision", "bf16"]
     assert subprocess.run(command, capture_output=True).returncode == 0
     assert all(np.isfinite(loss) for loss in _losses(tmp_path / "bf16").values())
+
+
+def test_init_from_starts_at_the_checkpoint_and_carries_its_lineage(data, tmp_path):
+    _train(data, tmp_path / "first", "--steps", "4", "--lr", "3e-3")
+    first = tmp_path / "first" / "prior.safetensors"
+    _train(data, tmp_path / "next", "--steps", "3", "--lr", "0", "--init-from", str(first))
+    before, after = learned_io.load(first).state_dict(), learned_io.load(tmp_path / "next" / "prior.safetensors").state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # lr 0: the checkpoint's weights, untouched
+    old, new = checkpoints.load(first)[1], checkpoints.load(tmp_path / "next" / "prior.safetensors")[1]
+    assert (old["training_steps"], new["training_steps"]) == (4, 7)
+    assert 0 < old["cpu_hours"] < new["cpu_hours"]
+    assert new["data"] == old["data"] and new["data"][0]["seed"] == 0 and new["preset"] == "tiny"
+
+
+def test_init_from_trains_onwards_and_lowers_the_validation_loss(data, tmp_path):
+    _train(data, tmp_path / "first", "--steps", "10", "--lr", "3e-3")
+    first = tmp_path / "first" / "prior.safetensors"
+    _train(data, tmp_path / "next", "--steps", "30", "--lr", "3e-3", "--warmup", "5", "--val-every", "30",
+           "--ema-decay", "0.9", "--init-from", str(first))
+    lines = [json.loads(line) for line in (tmp_path / "next" / "log.jsonl").read_text().splitlines()]
+    continued = [line["loss"] for line in lines if "loss" in line]
+    fresh = list(_losses(tmp_path / "first").values())
+    assert np.mean(continued[-5:]) < np.mean(fresh[:5])
+
+
+def test_init_from_refuses_a_contradicting_option_or_kind(data, tmp_path):
+    _train(data, tmp_path / "first", "--steps", "1")
+    first = str(tmp_path / "first" / "prior.safetensors")
+    runner = CliRunner()
+    rate = runner.invoke(app, ["train", "--data", str(data), "-o", str(tmp_path / "a"), *FAST, "--sample-rate", "8000", "--init-from", first])
+    assert rate.exit_code == 1 and "sample_rate 22050" in rate.output and "leave the option out" in rate.output
+    kind = runner.invoke(app, ["train", "--data", str(data), "-o", str(tmp_path / "b"), *FAST, "--prior", "weak", "--init-from", first])
+    assert kind.exit_code == 1 and "--prior msdm" in kind.output
+
+
+def test_the_shipped_prior_records_what_it_was_trained_on():
+    metadata = checkpoints.load(ASSETS / "msdm-small.safetensors")[1]
+    assert metadata["preset"] == "small" and metadata["training_steps"] > 0 and metadata["cpu_hours"] > 0
+    assert all({"source", "seed", "tracks", "sample_rate"} <= set(data) for data in metadata["data"])
+    assert learned_io.load(ASSETS / "msdm-small.safetensors").sample_rate == metadata["sample_rate"]

@@ -47,6 +47,21 @@ def write_track(folder: Path, stems: Mapping[str, np.ndarray], sample_rate: int,
         Path(temporary).write_text(json.dumps(dict(metadata), indent=2))
 
 
+MANIFEST = "dataset.json"
+
+
+def write_manifest(root: Path, description: Mapping[str, Any]) -> None:
+    """``ROOT/dataset.json``: how the set was made (a trained prior records it as its data)."""
+    with atomic_path(Path(root) / MANIFEST) as temporary:
+        Path(temporary).write_text(json.dumps(dict(description), indent=2))
+
+
+def read_manifest(root: Path) -> dict[str, Any]:
+    """The set's ``dataset.json``, or ``{"path": ROOT}`` for a set made elsewhere."""
+    path = Path(root) / MANIFEST
+    return json.loads(path.read_text()) if path.is_file() else {"path": str(root)}
+
+
 def tracks(root: Path, split: str) -> list[Path]:
     """The track folders of a split, sorted; an error if there is none."""
     folder = Path(root) / split

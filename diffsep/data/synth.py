@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from diffsep.data.layout import prepare_output, split_of, track_name, write_track
+from diffsep.data.layout import prepare_output, split_of, track_name, write_manifest, write_track
 from diffsep.data.parts import compose
 from diffsep.data.render import level, render_instruments
 
@@ -58,6 +58,8 @@ def synthesize(config: SynthConfig, workers: int = 1, overwrite: bool = False, p
         counts[split] = counts.get(split, 0) + 1
         if progress is not None:
             progress(1)
+    write_manifest(config.out, {"source": "mini-slakh", "seed": config.seed, "tracks": config.tracks,
+                                "seconds": config.seconds, "sample_rate": config.sample_rate, "splits": counts})
     return counts
 
 
