@@ -20,7 +20,7 @@ import torch
 from diffsep.data.classes import STEMS
 from diffsep.data.datasets import FixedChunks
 from diffsep.data.synth import SynthConfig, synthesize
-from diffsep.metrics import si_sdri
+from diffsep.evaluation.metrics import si_sdri
 from diffsep.priors.fitting import fit_gaussian
 
 ASSET = Path(__file__).parents[1] / "diffsep" / "assets" / "gaussian-minislakh.safetensors"

@@ -11,10 +11,10 @@ import argparse
 import json
 
 import diffsep
-from diffsep.metrics import si_sdri
-from diffsep.noise import generators
+from diffsep.evaluation.metrics import si_sdri
 from diffsep.priors import GaussianPrior
 from diffsep.priors.spectra import demo_spectra
+from diffsep.samplers.noise import generators
 
 STEMS = ["bass", "drums", "guitar", "piano"]
 

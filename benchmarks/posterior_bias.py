@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 
-from diffsep.analysis import sampler_mean
 from diffsep.likelihoods import Dirac, GaussianMixture, Impute
-from diffsep.noise import generators
 from diffsep.priors import GaussianPrior
 from diffsep.priors.spectra import demo_spectra
 from diffsep.samplers import Euler, Heun
-from diffsep.schedules import karras_sigmas
+from diffsep.samplers.analysis import sampler_mean
+from diffsep.samplers.noise import generators
+from diffsep.samplers.schedules import karras_sigmas
 
 STEMS = ["bass", "drums", "guitar", "piano"]
 LENGTH = 1024

@@ -2,7 +2,7 @@
 
 Each test track is separated in non-overlapping chunks, the chunks are concatenated, and
 SI-SDRi is scored on 4 s windows with a 2 s hop, skipping windows with at most one active
-source (diffsep.metrics.Protocol). Methods: the exact Gaussian prior (joint and weak) fitted on
+source (diffsep.evaluation.metrics.Protocol). Methods: the exact Gaussian prior (joint and weak) fitted on
 the same training data, the learned msdm prior with the Dirac and Gaussian likelihoods, the
 weak prior with Dirac, and the ideal ratio mask as the ceiling.
 
@@ -24,7 +24,7 @@ import torch
 import diffsep
 from diffsep.data.datasets import Track
 from diffsep.data.layout import tracks
-from diffsep.metrics import Protocol
+from diffsep.evaluation.metrics import Protocol
 from diffsep.priors import learned_io
 from diffsep.priors.fitting import fit_gaussian
 

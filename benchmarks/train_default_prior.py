@@ -47,9 +47,9 @@ def main() -> None:
         if process.wait() != 0:
             raise SystemExit(f"the {kind} run failed")
     if args.export:
-        from diffsep.priors import learned_io
-
         import torch
+
+        from diffsep.priors import learned_io
 
         prior = learned_io.load(args.work / "msdm" / "prior.safetensors")
         learned_io.save(prior, ROOT / "diffsep" / "assets" / "msdm-small.safetensors", torch.float16,

@@ -38,10 +38,10 @@ def diffsep_steps(config: dict, batches: list[torch.Tensor]) -> float:
     """diffsep's Trainer step (Accelerate, EDM loss, EMA) on the same batches; returns seconds."""
     from accelerate import Accelerator
 
-    from diffsep.ema import EMA
     from diffsep.priors import learned_io
     from diffsep.priors.edm import LogNormalSigma, Preconditioning
-    from diffsep.training import diffusion_loss
+    from diffsep.training.ema import EMA
+    from diffsep.training.trainer import diffusion_loss
 
     torch.manual_seed(0)
     accelerator = Accelerator(cpu=not torch.cuda.is_available())

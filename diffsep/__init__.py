@@ -5,9 +5,9 @@ Compose a prior, a likelihood and a sampler, by object or by registered name::
     stems = diffsep.separate(mixture, "gaussian", "dirac", likelihood_options={"constrained": "bass"})
 """
 
+from diffsep.api import generate, impute, sample, separate
 from diffsep.errors import DiffsepError
-from diffsep.inference import generate, impute, sample, separate
-from diffsep.observations import Observation
+from diffsep.likelihoods import Observation
 from diffsep.registry import LIKELIHOODS, PRIORS, SAMPLERS, load_plugin
 
 __version__ = "0.1.0"

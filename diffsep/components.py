@@ -6,7 +6,7 @@ import inspect
 from typing import Any, Callable, Mapping
 
 from diffsep.errors import DiffsepError
-from diffsep.observations import Observation
+from diffsep.likelihoods import Observation
 from diffsep.registry import LIKELIHOODS, PRIORS, SAMPLERS, Registry
 from diffsep.types import Likelihood, Prior, Sampler
 

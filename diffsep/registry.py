@@ -158,7 +158,7 @@ PRIORS: Registry[Callable[..., object]] = Registry(
     "prior", "diffsep.priors", builtins=("diffsep.priors",)
 )
 LIKELIHOODS: Registry[Callable[..., object]] = Registry(
-    "likelihood", "diffsep.likelihoods", builtins=("diffsep.observations",)
+    "likelihood", "diffsep.likelihoods", builtins=("diffsep.likelihoods",)
 )
 SAMPLERS: Registry[Callable[..., object]] = Registry(
     "sampler", "diffsep.samplers", builtins=("diffsep.samplers",)

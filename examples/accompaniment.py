@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import diffsep
-from diffsep import audio
+from diffsep.io import audio
 
 HERE = Path(__file__).parent
 

@@ -21,8 +21,8 @@ from torch import Tensor
 
 import diffsep
 from diffsep import LIKELIHOODS, Observation
+from diffsep.evaluation.metrics import si_sdri
 from diffsep.likelihoods import Unconditional
-from diffsep.metrics import si_sdri
 from diffsep.tensors import expand_as
 
 

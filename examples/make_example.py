@@ -8,8 +8,8 @@ from pathlib import Path
 
 import torch
 
-from diffsep import audio
 from diffsep.data.synth import render_song
+from diffsep.io import audio
 
 HERE = Path(__file__).parent
 SEED, SECONDS, RATE = 8, 6.0, 22050  # seed 8: every part plays throughout

@@ -11,8 +11,8 @@ from pathlib import Path
 import torch
 
 import diffsep
-from diffsep import audio
-from diffsep.metrics import si_sdri
+from diffsep.evaluation.metrics import si_sdri
+from diffsep.io import audio
 
 HERE = Path(__file__).parent
 

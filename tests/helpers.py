@@ -6,10 +6,10 @@ import math
 
 import torch
 
-from diffsep.analysis import sampler_mean
 from diffsep.priors import GaussianPrior
 from diffsep.priors.spectra import demo_spectra
-from diffsep.schedules import karras_sigmas
+from diffsep.samplers.analysis import sampler_mean
+from diffsep.samplers.schedules import karras_sigmas
 from diffsep.types import Likelihood
 
 STEMS = ["bass", "drums", "guitar", "piano"]

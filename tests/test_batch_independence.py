@@ -2,10 +2,10 @@
 
 import pytest
 import torch
+from helpers import correlated_prior
 
 import diffsep
-from diffsep.noise import generators
-from helpers import correlated_prior
+from diffsep.samplers.noise import generators
 
 T = 256
 

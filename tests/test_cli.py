@@ -10,8 +10,8 @@ import torch
 from typer.testing import CliRunner
 
 from diffsep.cli import app
-from diffsep.noise import generators
 from diffsep.priors import gaussian
+from diffsep.samplers.noise import generators
 
 FAST = ["--steps", "40", "--corrector-steps", "1", "-q"]
 runner = CliRunner()

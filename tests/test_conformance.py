@@ -8,11 +8,10 @@ import pytest
 import torch
 
 import diffsep
-from diffsep.likelihoods import Posterior
-from diffsep.noise import NoiseSampler
-from diffsep.observations import Observation
+from diffsep.likelihoods import Observation, Posterior
 from diffsep.registry import LIKELIHOODS, PRIORS, SAMPLERS
-from diffsep.schedules import karras_sigmas
+from diffsep.samplers.noise import NoiseSampler
+from diffsep.samplers.schedules import karras_sigmas
 
 B, T = 2, 256
 

@@ -1,10 +1,12 @@
 """mini-Slakh: rendering follows the MIDI, songs are deterministic and their stems dependent."""
 
+import json
+
 import numpy as np
 import pytest
 import soundfile
-
 from data_helpers import onset_strength, onsets
+
 from diffsep.data.render import render_instruments
 from diffsep.data.synth import SynthConfig, render_song, synthesize
 
@@ -62,7 +64,8 @@ def test_same_seed_same_bytes_with_one_or_two_workers(tmp_path):
     synthesize(SynthConfig(one, tracks=4, seconds=2.0, seed=9), workers=1)
     synthesize(SynthConfig(two, tracks=4, seconds=2.0, seed=9), workers=2)
     files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
-    assert len(files) == 4 * 7
+    assert len(files) == 4 * 7 + 1  # the tracks and the set's dataset.json
+    assert json.loads((one / "dataset.json").read_text())["seed"] == 9
     for name in files:
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
     synthesize(SynthConfig(tmp_path / "other", tracks=1, seconds=2.0, seed=10))

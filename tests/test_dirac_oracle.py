@@ -7,13 +7,13 @@ run with all draws set to zero; that separates the Monte-Carlo error from the me
 
 import pytest
 import torch
+from helpers import correlated_prior, noiseless_run, relative, total_variance
 
 import diffsep
 from diffsep.likelihoods import Dirac
-from diffsep.noise import generators
 from diffsep.priors import GaussianPrior
 from diffsep.samplers import Euler
-from helpers import correlated_prior, noiseless_run, relative, total_variance
+from diffsep.samplers.noise import generators
 
 T = 512
 SETTINGS = dict(steps=100, sampler_options={"s_churn": 20.0, "corrector_steps": 3})

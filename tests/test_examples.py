@@ -6,12 +6,12 @@ import sys
 from pathlib import Path
 
 import torch
+from helpers import correlated_prior
 from typer.testing import CliRunner
 
 import diffsep
 from diffsep.cli import app
-from diffsep.metrics import si_sdri
-from helpers import correlated_prior
+from diffsep.evaluation.metrics import si_sdri
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 

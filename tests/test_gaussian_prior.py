@@ -4,11 +4,11 @@ import json
 
 import pytest
 import torch
+from helpers import correlated_prior, total_variance, white_prior
 
 from diffsep.errors import DiffsepError
-from diffsep.noise import generators
 from diffsep.priors import GaussianPrior, gaussian
-from helpers import correlated_prior, total_variance, white_prior
+from diffsep.samplers.noise import generators
 
 
 def test_white_prior_denoiser_is_the_scalar_wiener_gain():

@@ -2,11 +2,11 @@
 
 import pytest
 import torch
+from helpers import white_prior
 
 from diffsep.likelihoods import Posterior, Unconditional
 from diffsep.samplers import Euler, Heun
-from diffsep.schedules import karras_sigmas
-from helpers import white_prior
+from diffsep.samplers.schedules import karras_sigmas
 
 
 @pytest.mark.parametrize("variance", [0.04, 1.0])

@@ -2,12 +2,12 @@
 
 import pytest
 import torch
+from helpers import correlated_prior, noiseless_run, relative
 
 import diffsep
 from diffsep.likelihoods import Impute
-from diffsep.noise import generators
 from diffsep.samplers import Euler
-from helpers import correlated_prior, noiseless_run, relative
+from diffsep.samplers.noise import generators
 
 T = 512
 KNOWN = (1, 3)  # drums and piano given

@@ -1,11 +1,11 @@
 """Check 4: the paper's point on an exact prior: the joint prior separates better than the weak."""
 
 import torch
+from helpers import correlated_prior
 
 import diffsep
-from diffsep.metrics import si_sdri
-from diffsep.noise import generators
-from helpers import correlated_prior
+from diffsep.evaluation.metrics import si_sdri
+from diffsep.samplers.noise import generators
 
 T = 2048
 

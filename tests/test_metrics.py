@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from diffsep.metrics import Protocol, si_sdr, si_sdri
+from diffsep.evaluation.metrics import Protocol, si_sdr, si_sdri
 
 
 def test_si_sdr_of_known_error_energy():

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import soundfile
 import torch
+from helpers import correlated_prior
 
 import diffsep
-from diffsep.observations import Observation
-from helpers import correlated_prior
+from diffsep.likelihoods import Observation
 
 PLUGIN = Path(__file__).parents[1] / "plugins" / "diffsep-gains"
 BIN = Path(sys.executable).parent

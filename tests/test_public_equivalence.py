@@ -2,9 +2,9 @@
 a plain transcription of the public MSDM code's loop (DESIGN.md §3, §4)."""
 
 import torch
+from helpers import correlated_prior
 
 import diffsep
-from helpers import correlated_prior
 
 T = 512
 
@@ -46,7 +46,7 @@ def _inputs():
     generator = torch.Generator().manual_seed(0)
     mixture = prior.sample(2, T, [torch.Generator().manual_seed(s) for s in (1, 2)]).sum(1)
     noise = torch.randn(2, 4, T, generator=generator)
-    sigmas = diffsep.schedules.karras_sigmas(50, 1e-4, 1.0, 7.0).float()
+    sigmas = diffsep.samplers.schedules.karras_sigmas(50, 1e-4, 1.0, 7.0).float()
     return prior, mixture, noise, sigmas
 
 

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import correlated_prior
 
 import diffsep
 from diffsep.errors import DiffsepError, PluginError
-from diffsep.likelihoods import GaussianMixture
-from diffsep.observations import Observation
+from diffsep.likelihoods import GaussianMixture, Observation
 from diffsep.registry import LIKELIHOODS, SAMPLERS, Registry
-from helpers import correlated_prior
 
 
 def test_lookup_is_case_and_separator_insensitive():

@@ -2,11 +2,11 @@
 
 import pytest
 import torch
+from helpers import correlated_prior
 
 import diffsep
 from diffsep.errors import DiffsepError
 from diffsep.samplers import Euler, Heun
-from helpers import correlated_prior
 
 T = 256
 

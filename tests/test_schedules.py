@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from diffsep.errors import DiffsepError
-from diffsep.schedules import karras_sigmas
+from diffsep.samplers.schedules import karras_sigmas
 
 
 def test_karras_endpoints_dtype_and_final_zero():

@@ -3,11 +3,11 @@
 import torch
 
 import diffsep
-from diffsep.metrics import si_sdri
-from diffsep.noise import generators
+from diffsep.evaluation.metrics import si_sdri
+from diffsep.io.streaming import Segments, stream_separation
 from diffsep.priors import GaussianPrior
 from diffsep.priors.spectra import demo_spectra
-from diffsep.streaming import Segments, stream_separation
+from diffsep.samplers.noise import generators
 
 RATE, STEMS = 8000, ["bass", "drums", "guitar", "piano"]
 OPTIONS = dict(steps=40, sampler_options={"corrector_steps": 1})

@@ -12,10 +12,9 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from diffsep import checkpoints
 from diffsep.cli import app
 from diffsep.data.synth import SynthConfig, synthesize
-from diffsep.priors import learned_io
+from diffsep.priors import checkpoints, learned_io
 
 BIN = Path(sys.executable).parent
 ASSETS = Path(__file__).parents[1] / "diffsep" / "assets"

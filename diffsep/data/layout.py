@@ -10,8 +10,8 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-from diffsep import audio
-from diffsep.atomic import atomic_path
+from diffsep.io import audio
+from diffsep.io.atomic import atomic_path
 from diffsep.errors import DiffsepError
 
 SPLITS = ("train", "validation", "test")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from diffsep import audio
+from diffsep.io import audio
 from diffsep.data.classes import SLAKH_CLASSES, STEMS, stem_of
 from diffsep.data.layout import SPLITS, write_track
 from diffsep.errors import DiffsepError

@@ -14,8 +14,8 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from diffsep import checkpoints
 from diffsep.errors import DiffsepError
+from diffsep.priors import checkpoints
 from diffsep.priors.spectra import resample, welch
 from diffsep.tensors import per_item
 from diffsep.types import Sigma

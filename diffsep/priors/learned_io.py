@@ -7,8 +7,8 @@ from typing import Any, Sequence
 
 import torch
 
-from diffsep import checkpoints
 from diffsep.errors import DiffsepError
+from diffsep.priors import checkpoints
 from diffsep.priors.presets import network_config
 from diffsep.priors.unet import Denoiser, LearnedPrior, MSDMPrior, WeakPrior
 

@@ -13,10 +13,9 @@ from torch import Tensor
 
 from diffsep.components import build_likelihood, build_prior, build_sampler
 from diffsep.errors import DiffsepError
-from diffsep.likelihoods import Posterior
-from diffsep.noise import NoiseSampler, Seeds
-from diffsep.observations import Observation
-from diffsep.schedules import karras_sigmas
+from diffsep.likelihoods import Observation, Posterior
+from diffsep.samplers.noise import NoiseSampler, Seeds
+from diffsep.samplers.schedules import karras_sigmas
 from diffsep.types import Callback, Likelihood, Prior, Sampler
 
 SEPARATION = {"s_churn": 20.0, "corrector_steps": 2}

@@ -18,13 +18,13 @@ from typing import Any, Callable, Iterator
 import torch
 from torch import Tensor
 
-from diffsep import audio
-from diffsep.atomic import atomic_path
+from diffsep.api import separate
 from diffsep.components import build_prior
 from diffsep.errors import DiffsepError
-from diffsep.inference import separate
-from diffsep.outputs import OutputFormat, StemWriter
-from diffsep.streaming import Segments, stream_separation
+from diffsep.io import audio
+from diffsep.io.atomic import atomic_path
+from diffsep.io.outputs import OutputFormat, StemWriter
+from diffsep.io.streaming import Segments, stream_separation
 from diffsep.types import Prior, Step, stem_index
 
 MIN_SECONDS = 0.1
@@ -187,7 +187,7 @@ class Job:
             Path(temporary).write_text(json.dumps(config, indent=2, default=str))
 
     def _plot(self, model: Prior, path: Path, out: Path, fmt: OutputFormat, seconds: float = 120.0) -> None:
-        from diffsep.plot import spectrograms
+        from diffsep.io.plot import spectrograms
 
         stems = [audio.read(fmt.path(out, path.stem, s), seconds=seconds)[0][0] for s in model.stems]
         mixture, rate = audio.read(path, seconds=seconds)

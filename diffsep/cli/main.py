@@ -8,10 +8,10 @@ from typing import List, Optional
 
 import typer
 
-from diffsep.cli_common import friendly, parse_known, parse_option, prior_options
-from diffsep.cli_data import app as data_app
-from diffsep import cli_tasks as tasks
-from diffsep.cli_train import train as train_command
+from diffsep.cli import tasks
+from diffsep.cli.common import friendly, parse_known, parse_option, prior_options
+from diffsep.cli.data import app as data_app
+from diffsep.cli.train import train as train_command
 from diffsep.errors import DiffsepError
 
 app = typer.Typer(
@@ -74,9 +74,9 @@ def run(
     plugin: List[str] = PLUGIN,
 ) -> None:
     """Separate each mixture into the prior's stems (alias: separate)."""
-    from diffsep.audio import find_inputs
-    from diffsep.outputs import OutputFormat
-    from diffsep.separation_job import Job
+    from diffsep.io.audio import find_inputs
+    from diffsep.io.job import Job
+    from diffsep.io.outputs import OutputFormat
 
     _load_plugins(plugin)
     if int24 and float32:
@@ -138,8 +138,8 @@ def convert(
     clamp: bool = typer.Option(False, "--clamp/--no-clamp", help="Clamp D to [-1, 1] as audio-diffusion-pytorch did."),
 ) -> None:
     """Convert the public MSDM checkpoints (safely: no code in them is run)."""
-    from diffsep.convert import convert as run
     from diffsep.priors import learned_io
+    from diffsep.priors.convert import convert as run
 
     names = [s.strip() for s in stems.split(",") if s.strip()]
     if sample_rate <= 0:

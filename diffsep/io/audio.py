@@ -13,8 +13,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from diffsep.atomic import atomic_path
 from diffsep.errors import DiffsepError
+from diffsep.io.atomic import atomic_path
 
 
 def read(path: str | Path, sample_rate: int | None = None, seconds: float | None = None) -> tuple[Tensor, int]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from diffsep.atomic import atomic_path
+from diffsep.io.atomic import atomic_path
 
 
 def spectrograms(path: str | Path, mixture: Tensor, stems: Tensor, names: list[str], sample_rate: int) -> Path:

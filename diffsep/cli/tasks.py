@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from diffsep.cli_common import friendly, parse_known, prior_options
+from diffsep.cli.common import friendly, parse_known, prior_options
 
 PRIOR = typer.Option("msdm", help="Prior by name (see `diffsep list`); msdm uses the shipped checkpoint.")
 CHECKPOINT = typer.Option(None, help="Checkpoint (.safetensors) of the prior.")
@@ -32,8 +32,8 @@ def generate(
 ) -> None:
     """Total generation: songs of all stems from the prior alone, plus their mixture."""
     import diffsep
-    from diffsep import audio
     from diffsep.components import build_prior
+    from diffsep.io import audio
 
     model = build_prior(prior, prior_options(checkpoint))
     songs = diffsep.generate(model, tracks, int(seconds * model.sample_rate), sampler, steps=steps, sigma_max=sigma_max,
@@ -62,13 +62,13 @@ def impute(
     quiet: bool = QUIET,
 ) -> None:
     """Partial generation: accompaniment for the given stems (written back exactly)."""
-    from diffsep.separation_job import Job
+    from diffsep.io.job import Job
 
     given = dict(parse_known(item) for item in known)
     job = Job(prior=prior, prior_options=prior_options(checkpoint), likelihood="impute", sampler="euler",
               sampler_options={"s_churn": s_churn, "corrector_steps": corrector_steps},
               schedule={"steps": steps, "sigma_max": sigma_max}, seed=seed, known=given, segment=segment)
-    from diffsep.outputs import OutputFormat
+    from diffsep.io.outputs import OutputFormat
 
     job.run([next(iter(given.values()))], out, OutputFormat(subtype="FLOAT", clip_mode="none"), quiet=quiet)
 
@@ -94,9 +94,10 @@ def evaluate(
     from rich.console import Console
     from rich.table import Table
 
-    from diffsep.evaluation import evaluate as score, track_folders
-    from diffsep.outputs import OutputFormat
-    from diffsep.separation_job import Job
+    from diffsep.evaluation.dataset import evaluate as score
+    from diffsep.evaluation.dataset import track_folders
+    from diffsep.io.job import Job
+    from diffsep.io.outputs import OutputFormat
 
     folders = track_folders(data, split or None)
     job = Job(prior=prior, prior_options=prior_options(checkpoint), likelihood=likelihood,

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from diffsep.cli_common import friendly, progress_bar
+from diffsep.cli.common import friendly, progress_bar
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Make or prepare data sets (MSDM layout).")
 

@@ -9,11 +9,11 @@ from typing import Callable, Sequence
 
 import torch
 
-from diffsep import audio
-from diffsep.atomic import atomic_path
 from diffsep.data.datasets import Track
 from diffsep.errors import DiffsepError
-from diffsep.metrics import Protocol
+from diffsep.evaluation.metrics import Protocol
+from diffsep.io import audio
+from diffsep.io.atomic import atomic_path
 
 
 def track_folders(root: Path, split: str | None) -> list[Path]:

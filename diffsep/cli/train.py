@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from diffsep.cli_common import friendly, progress_bar
+from diffsep.cli.common import friendly, progress_bar
 
 
 @friendly
@@ -40,7 +40,8 @@ def train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train a learned prior. Many GPUs or machines: `accelerate launch -m diffsep.cli train ...`."""
-    from diffsep.training import TrainConfig, train as run
+    from diffsep.training import TrainConfig
+    from diffsep.training import train as run
 
     config = TrainConfig(
         data=data, out=out, prior=prior, preset=preset, stems=stems and [s.strip() for s in stems.split(",") if s.strip()],

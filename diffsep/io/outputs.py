@@ -17,9 +17,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from diffsep.atomic import atomic_path
-from diffsep.audio import _no_peak_chunk
 from diffsep.errors import DiffsepError
+from diffsep.io.atomic import atomic_path
+from diffsep.io.audio import _no_peak_chunk
 
 ClipMode = Literal["rescale", "clamp", "none"]
 

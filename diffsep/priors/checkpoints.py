@@ -8,8 +8,8 @@ from typing import Any
 
 from torch import Tensor
 
-from diffsep.atomic import atomic_path
 from diffsep.errors import DiffsepError
+from diffsep.io.atomic import atomic_path
 
 METADATA_KEY = "diffsep"
 

@@ -11,84 +11,23 @@ import functools
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
 
 import torch
 from torch import Tensor
 
-from diffsep import checkpoints
-from diffsep.atomic import atomic_path
-from diffsep.data.classes import STEMS
 from diffsep.data.datasets import FixedChunks, RandomChunks
 from diffsep.data.layout import read_manifest
-from diffsep.ema import EMA
 from diffsep.errors import DiffsepError
-from diffsep.priors import learned_io
+from diffsep.io.atomic import atomic_path
+from diffsep.priors import checkpoints, learned_io
 from diffsep.priors.edm import LogNormalSigma, Preconditioning
 from diffsep.tensors import expand_as
-
-
-@dataclass
-class TrainConfig:
-    """Everything a run depends on; written to ``OUT/config.json``."""
-
-    data: Path
-    out: Path
-    prior: str = "msdm"
-    preset: str | None = None  # None: --init-from's, else "small" (as the four fields below)
-    stems: list[str] | None = None
-    sample_rate: int | None = None
-    chunk: int = 32768
-    batch_size: int = 8
-    grad_accum: int = 1
-    steps: int = 1000
-    lr: float = 1e-4
-    betas: tuple[float, float] = (0.9, 0.99)
-    ema_decay: float = 0.999
-    sigma_data: float | None = None
-    sigma_mean: float = -3.0
-    sigma_std: float = 1.0
-    data_scale: float | None = None
-    min_active: int = 0
-    mixed_precision: str = "no"
-    seed: int = 0
-    log_every: int = 10
-    save_every: int = 500
-    val_every: int = 500
-    val_chunks: int = 16
-    workers: int = 0
-    export_dtype: str = "float32"
-    warmup: int = 0
-    init_from: Path | None = None
-
-    def __post_init__(self) -> None:
-        for name, value in resolve_architecture(self).items():
-            setattr(self, name, value)
-
-
-DEFAULT_ARCHITECTURE = {"preset": "small", "stems": list(STEMS), "sample_rate": 22050, "sigma_data": 0.2, "data_scale": 1.0}
-
-
-def resolve_architecture(config: TrainConfig) -> dict[str, Any]:
-    """The network's fields: as given, else ``init_from``'s (which must agree with those given),
-    else the defaults."""
-    inherited = DEFAULT_ARCHITECTURE
-    if config.init_from is not None:
-        metadata = checkpoints.load(config.init_from)[1]
-        if metadata.get("kind") != config.prior:
-            raise DiffsepError(f"--init-from {str(config.init_from)!r} holds a {metadata.get('kind')!r} prior, "
-                               f"not a {config.prior!r} one; pass --prior {metadata.get('kind')}")
-        inherited = {name: metadata.get(name, default) for name, default in DEFAULT_ARCHITECTURE.items()}
-    resolved = {}
-    for name, default in inherited.items():
-        given = getattr(config, name)
-        if config.init_from is not None and given is not None and given != default:
-            raise DiffsepError(f"--init-from {str(config.init_from)!r} was trained with {name} {default!r}, "
-                               f"not {given!r}; leave the option out to continue with the checkpoint's")
-        resolved[name] = default if given is None else given
-    return resolved
+from diffsep.training.config import TrainConfig
+from diffsep.training.ema import EMA
+from diffsep.training.lineage import Lineage
 
 
 def diffusion_loss(model: torch.nn.Module, clean: Tensor, sigmas: LogNormalSigma, preconditioning: Preconditioning, generator: torch.Generator) -> Tensor:
@@ -102,25 +41,6 @@ def diffusion_loss(model: torch.nn.Module, clean: Tensor, sigmas: LogNormalSigma
 def _generator(device: torch.device, *key: int) -> torch.Generator:
     seed = int.from_bytes(hashlib.sha256(repr(key).encode()).digest()[:8], "little") >> 1
     return torch.Generator(device=device).manual_seed(seed)
-
-
-@dataclass(frozen=True)
-class Lineage:
-    """What a prior's weights have behind them, over every run that led to them (``--init-from``
-    chains runs): optimizer steps, CPU-hours (process time summed over ranks; on a GPU the host's),
-    and the data sets (their ``dataset.json``)."""
-
-    training_steps: int = 0
-    cpu_hours: float = 0.0
-    data: tuple[dict[str, Any], ...] = ()
-
-    @classmethod
-    def of(cls, metadata: dict[str, Any]) -> "Lineage":
-        return cls(int(metadata.get("training_steps", 0)), float(metadata.get("cpu_hours", 0.0)), tuple(metadata.get("data", ())))
-
-    def extended(self, steps: int, cpu_seconds: float, data: dict[str, Any]) -> "Lineage":
-        sets = self.data if data in self.data else (*self.data, data)
-        return Lineage(self.training_steps + steps, round(self.cpu_hours + cpu_seconds / 3600, 4), sets)
 
 
 def _warmup(steps: int, step: int) -> float:

@@ -1,0 +1,1 @@
+"""SI-SDR, the MSDM evaluation protocol, and scoring of whole data sets."""

@@ -1,0 +1,15 @@
+"""Likelihoods: what is observed, as a change to the prior's denoiser (DESIGN.md §3).
+
+Importing this package registers the built-in names: ``none``, ``dirac``, ``gaussian``, ``impute``.
+"""
+
+from diffsep.likelihoods.base import Unconditional, with_stems
+from diffsep.likelihoods.compose import Compose
+from diffsep.likelihoods.dirac import Dirac
+from diffsep.likelihoods.gaussian import GaussianMixture
+from diffsep.likelihoods.hints import with_hints
+from diffsep.likelihoods.impute import Impute
+from diffsep.likelihoods.observation import Observation
+from diffsep.likelihoods.posterior import Posterior
+
+__all__ = ["Compose", "Dirac", "GaussianMixture", "Impute", "Observation", "Posterior", "Unconditional", "with_hints", "with_stems"]
