@@ -13,6 +13,7 @@ from torch import Tensor
 
 from diffsep.components import build_likelihood, build_prior, build_sampler
 from diffsep.errors import DiffsepError
+from diffsep.initial import INIT_SIGMA, Init, initial_stems
 from diffsep.likelihoods import Observation, Posterior
 from diffsep.samplers.noise import NoiseSampler, Seeds
 from diffsep.samplers.schedules import karras_sigmas
@@ -31,21 +32,25 @@ def sample(
     *,
     seed: Seeds = None,
     initial_noise: Tensor | None = None,
+    start: Tensor | None = None,
     callback: Callback | None = None,
     device: torch.device | str = "cpu",
 ) -> Tensor:
-    """Run ``sampler`` on ``Posterior(prior, likelihood)`` from noise at ``sigmas[0]``: ``[B, S, T]``.
+    """Run ``sampler`` on ``Posterior(prior, likelihood)`` from ``start + sigmas[0] * noise``: ``[B, S, T]``.
 
+    ``start`` (stems ``shape``, default zeros) is the estimate that refinement begins from;
     ``initial_noise`` (standard normal, ``shape``) replaces the first draw; every other draw
     comes from one generator per batch item.
     """
     template = torch.empty(shape, device=device)
     noise = NoiseSampler.like(template, seed)
-    start = noise() if initial_noise is None else initial_noise.to(template)
-    if start.shape != template.shape:
-        raise DiffsepError(f"initial noise must have shape {list(shape)}, got {list(start.shape)}")
+    first = noise() if initial_noise is None else initial_noise.to(template)
+    estimate = torch.zeros_like(template) if start is None else start.to(template)
+    for what, tensor in (("initial noise", first), ("start stems", estimate)):
+        if tensor.shape != template.shape:
+            raise DiffsepError(f"the {what} must have shape {list(shape)}, got {list(tensor.shape)}")
     with torch.no_grad():
-        return sampler(Posterior(prior, likelihood), float(sigmas[0]) * start, sigmas, noise, callback)
+        return sampler(Posterior(prior, likelihood), estimate + float(sigmas[0]) * first, sigmas, noise, callback)
 
 
 def _batched(signal: Tensor, what: str) -> Tensor:
@@ -71,6 +76,8 @@ def separate(
     rho: float = 7.0,
     likelihood_options: Mapping[str, Any] | None = None,
     sampler_options: Mapping[str, Any] | None = None,
+    init: Init | None = None,
+    init_sigma: float = INIT_SIGMA,
     **kwargs: Any,
 ) -> Tensor:
     """Stems ``[B, S, T]`` whose sum is the ``mixture`` ``[B, T]`` (MSDM separation).
@@ -78,6 +85,9 @@ def separate(
     Args:
         known: stem name -> ``[B, T]`` stems already known (separation with hints).
         steps, sigma_min, sigma_max, rho: the Karras schedule (MSDM: 150, 1e-4, 1, 7).
+        init: refine an initial separation instead of starting from noise: stems ``[B, S, T]``,
+            ``"wiener"`` or a callable ``mixture -> stems``. The schedule then runs from
+            ``init_sigma`` (in place of ``sigma_max``) down, starting at ``init + init_sigma * noise``.
         likelihood_options: e.g. ``{"constrained": "bass"}`` or ``{"gamma": 0.75}``.
         sampler_options: a named sampler's options, over MSDM's ``SEPARATION`` defaults.
         **kwargs: ``seed``, ``initial_noise``, ``callback``, as :func:`sample`.
@@ -92,6 +102,8 @@ def separate(
     built = build_likelihood(likelihood, observation, likelihood_options)
     chosen = build_sampler(sampler, {**SEPARATION, **dict(sampler_options or {})})
     shape = (mixture.shape[0], len(prior.stems), mixture.shape[-1])
+    if init is not None:
+        kwargs["start"], sigma_max = initial_stems(init, mixture, prior), init_sigma
     sigmas = karras_sigmas(steps, sigma_min, sigma_max, rho)
     return sample(prior, built, chosen, shape, sigmas, device=mixture.device, **kwargs)
 

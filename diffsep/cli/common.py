@@ -11,6 +11,10 @@ from typing import Any, Callable, Iterator, Optional
 import typer
 
 from diffsep.errors import DiffsepError
+from diffsep.initial import INIT_SIGMA as DEFAULT_INIT_SIGMA
+
+INIT = typer.Option(None, help="Refine an initial separation: 'wiener' or a folder of stems (FOLDER/<track>/<stem>.wav).")
+INIT_SIGMA = typer.Option(DEFAULT_INIT_SIGMA, help="With --init: the noise level refinement starts at (replaces --sigma-max).")
 
 
 def friendly(command: Callable[..., Any]) -> Callable[..., Any]:

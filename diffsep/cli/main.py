@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from diffsep.cli import tasks
-from diffsep.cli.common import friendly, parse_known, parse_option, prior_options
+from diffsep.cli.common import INIT, INIT_SIGMA, friendly, parse_known, parse_option, prior_options
 from diffsep.cli.data import app as data_app
 from diffsep.cli.train import train as train_command
 from diffsep.errors import DiffsepError
@@ -56,6 +56,8 @@ def run(
     sigma_min: float = typer.Option(1e-4, help="Smallest noise level."),
     sigma_max: float = typer.Option(1.0, help="Largest noise level."),
     rho: float = typer.Option(7.0, help="Karras schedule exponent."),
+    init: Optional[str] = INIT,
+    init_sigma: float = INIT_SIGMA,
     seed: int = typer.Option(0, help="Random seed; results do not depend on batching."),
     segment: float = typer.Option(12.0, help="Segment length, seconds (memory does not grow with the track)."),
     overlap: float = typer.Option(0.25, help="Overlap of neighbouring segments, fraction of a segment."),
@@ -103,6 +105,8 @@ def run(
         batch_size=batch_size,
         device=device,
         keep_model_sr=keep_model_sr,
+        init=init,
+        init_sigma=init_sigma,
     )
     job.run(find_inputs(inputs), out, fmt, skip_existing=skip_existing, plot=plot, quiet=quiet)
 

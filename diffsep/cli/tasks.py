@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from diffsep.cli.common import friendly, parse_known, prior_options
+from diffsep.cli.common import INIT, INIT_SIGMA, friendly, parse_known, prior_options
 
 PRIOR = typer.Option("msdm", help="Prior by name (see `diffsep list`); msdm uses the shipped checkpoint.")
 CHECKPOINT = typer.Option(None, help="Checkpoint (.safetensors) of the prior.")
@@ -87,6 +87,8 @@ def evaluate(
     corrector_steps: int = typer.Option(2, help="Corrector repeats R."),
     s_churn: float = typer.Option(20.0, help="Stochasticity S_churn."),
     segment: float = typer.Option(12.0, help="Segment length, seconds (MSDM: 262144 samples ~ 11.9 s)."),
+    init: Optional[str] = INIT,
+    init_sigma: float = INIT_SIGMA,
     seed: int = SEED,
     quiet: bool = QUIET,
 ) -> None:
@@ -103,7 +105,7 @@ def evaluate(
     job = Job(prior=prior, prior_options=prior_options(checkpoint), likelihood=likelihood,
               likelihood_options={"constrained": constrained} if constrained else {}, sampler="euler",
               sampler_options={"s_churn": s_churn, "corrector_steps": corrector_steps}, schedule={"steps": steps},
-              seed=seed, segment=segment)
+              seed=seed, segment=segment, init=init, init_sigma=init_sigma)
     model = job.model
     separated = out / "estimates"
 

@@ -21,6 +21,7 @@ from torch import Tensor
 from diffsep.api import separate
 from diffsep.components import build_prior
 from diffsep.errors import DiffsepError
+from diffsep.initial import INIT_SIGMA
 from diffsep.io import audio
 from diffsep.io.atomic import atomic_path
 from diffsep.io.outputs import OutputFormat, StemWriter
@@ -50,6 +51,8 @@ class Job:
     batch_size: int = 0
     device: str = "cpu"
     keep_model_sr: bool = False
+    init: str | None = None
+    init_sigma: float = INIT_SIGMA
 
     def run(self, inputs: list[Path], out: Path, fmt: OutputFormat = OutputFormat(), skip_existing: bool = False,
             plot: bool = False, quiet: bool = False) -> list[Path]:
@@ -90,7 +93,8 @@ class Job:
 
     def _one(self, model: Prior, path: Path, out: Path, fmt: OutputFormat, labels: list[str], progress) -> list[Path]:
         frames, rate, channels = audio.inspect_file(path)
-        hints = self._hint_files(channels, rate)
+        hints = self._checked(list(self.known.values()), channels, rate)
+        starts = self._checked(self._init_files(path, model), channels, rate)
         if frames * model.sample_rate / rate < MIN_SECONDS * model.sample_rate:
             raise DiffsepError(f"{str(path)!r} is too short ({frames / rate:.3f} s); the model needs at least {MIN_SECONDS} s")
         out_rate = model.sample_rate if self.keep_model_sr else rate
@@ -101,8 +105,8 @@ class Job:
         task = progress.add_task(f"{path.name} (seconds of audio)", total=round(frames / rate, 1))
         steps = progress.add_task("diffusion steps", total=None)
         try:
-            stream = stream_separation(self._blocks(path, hints, channels), (rate, model.sample_rate, out_rate),
-                                       channels * (1 + len(hints)), channels, len(labels), segments,
+            stream = stream_separation(self._blocks(path, hints + starts, channels), (rate, model.sample_rate, out_rate),
+                                       channels * (1 + len(hints) + len(starts)), channels, len(labels), segments,
                                        self._separate_fn(model, channels, segments, progress, (task, steps)))
             given = {labels.index(name): file for name, file in self.known.items()} if out_rate == rate else {}
             for block in stream:
@@ -129,17 +133,33 @@ class Job:
             return Segments(model_frames, 0)
         return Segments(length, int(self.overlap * length))
 
-    def _hint_files(self, channels: int, rate: int) -> list[Path]:
-        files = list(self.known.values())
+    def _init_files(self, path: Path, model: Prior) -> list[Path]:
+        """Initial stems for refinement from ``--init FOLDER``: FOLDER/<track>/<stem>.* or FOLDER/<stem>.*
+        (``<track>``: the file's name, or its folder's for data sets of ``<track>/mixture.wav``)."""
+        if self.init is None or self.init.lower() == "wiener":
+            return []
+        folder = Path(self.init)
+        if not folder.is_dir():
+            raise DiffsepError(f"--init is 'wiener' or a folder of stems; {self.init!r} is neither")
+        for where in (folder / path.stem, folder / path.parent.name, folder):
+            found = {f.stem.lower(): f for f in sorted(where.glob("*.*")) if f.suffix.lower() in audio.AUDIO_SUFFIXES}
+            if all(stem.lower() in found for stem in model.stems):
+                return [found[stem.lower()] for stem in model.stems]
+        raise DiffsepError(f"no initial stems for {path.name!r}: --init {self.init} needs {', '.join(model.stems)} "
+                           f"as audio files in {str(folder / path.stem)!r} or in {str(folder)!r}")
+
+    @staticmethod
+    def _checked(files: list[Path], channels: int, rate: int) -> list[Path]:
+        """Stems read beside the mixture must have its channels and rate."""
         for file in files:
-            _, known_rate, known_channels = audio.inspect_file(file)
-            if known_channels != channels or known_rate != rate:
-                raise DiffsepError(f"known stem {str(file)!r} is {known_channels} ch at {known_rate} Hz; the mixture is "
+            _, file_rate, file_channels = audio.inspect_file(file)
+            if file_channels != channels or file_rate != rate:
+                raise DiffsepError(f"the stem {str(file)!r} is {file_channels} ch at {file_rate} Hz; the mixture is "
                                    f"{channels} ch at {rate} Hz: give it the mixture's channels and rate")
         return files
 
     def _blocks(self, path: Path, hints: list[Path], channels: int) -> Iterator[Tensor]:
-        """Mixture channels, then each known stem's, as one ``[C (1 + H), n]`` block stream."""
+        """Mixture channels, then each given stem's (known, then initial), as one ``[C (1 + H), n]`` stream."""
         if not hints:
             yield from audio.blocks(path)
             return
@@ -163,14 +183,15 @@ class Job:
         def run(block: Tensor, index: int) -> Tensor:
             progress.reset(steps)
             k = self.num_samples
-            mixture = block[:channels].repeat_interleave(k, 0).to(self.device)
-            hints = {name: block[channels * (1 + n) : channels * (2 + n)].repeat_interleave(k, 0).to(self.device)
-                     for n, name in enumerate(names)}
+            rows = block.reshape(-1, channels, block.shape[-1]).repeat_interleave(k, 1).to(self.device)  # [1 + H + I, C k, L]
+            mixture, hints, starts = rows[0], dict(zip(names, rows[1 : 1 + len(names)])), rows[1 + len(names) :]
+            start = starts.transpose(0, 1) if len(starts) else self.init  # [C k, S, L], "wiener" or None
             seeds = [self.seed + 1_000_003 * index + j for j in range(channels * k)]
             size = self.batch_size or len(seeds)  # items per call; per-item seeds make results independent of it
             parts = [separate(mixture[i : i + size], model, self.likelihood, self.sampler,
                               known={name: hint[i : i + size] for name, hint in hints.items()},
                               likelihood_options=self.likelihood_options, sampler_options=self.sampler_options,
+                              init=start[i : i + size] if isinstance(start, Tensor) else start, init_sigma=self.init_sigma,
                               seed=seeds[i : i + size], callback=advance, **self.schedule).cpu()
                      for i in range(0, len(seeds), size)]
             stems = torch.cat(parts).reshape(channels, k, len(model.stems), -1)

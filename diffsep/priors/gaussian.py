@@ -49,6 +49,24 @@ class GaussianPrior:
         """The same prior with independent stems (diagonal Sigma)."""
         return GaussianPrior(self.spectra, self.stems, self.sample_rate, weak=True)
 
+    def at_rate(self, rate: int) -> "GaussianPrior":
+        """The same stationary model for audio resampled to ``rate`` Hz.
+
+        Sigma(f) is kept as a function of frequency in Hz (zero above the old Nyquist) and
+        scaled by ``rate / sample_rate``: a band-limited signal keeps its variance per second,
+        so its variance per sample, summed over fewer or more bins, changes by that ratio.
+        """
+        if rate == self.sample_rate:
+            return self
+        bins = self.spectra.shape[0]
+        position = torch.arange(bins, dtype=torch.float64) * (rate / self.sample_rate)  # old bin of each new bin
+        lower = position.floor().long().clamp(max=bins - 1)
+        upper = (lower + 1).clamp(max=bins - 1)
+        frac = (position - lower).reshape(-1, 1, 1)
+        inside = (position <= bins - 1).reshape(-1, 1, 1)
+        spectra = (self.spectra[lower] * (1 - frac) + self.spectra[upper] * frac) * inside * (rate / self.sample_rate)
+        return GaussianPrior(spectra, self.stems, rate, weak=self.weak)
+
     def spectra_for(self, length: int, device: torch.device | str = "cpu") -> Tensor:
         """Sigma(f) on the rfft grid of ``length`` samples, complex128 on ``device``."""
         key = (length, torch.device(device))
