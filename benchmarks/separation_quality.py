@@ -35,6 +35,7 @@ from diffsep.data.layout import tracks
 from diffsep.evaluation.metrics import Protocol
 from diffsep.initial import wiener
 from diffsep.io import audio
+from diffsep.presets import PRESETS
 from diffsep.priors import learned_io
 from diffsep.priors.fitting import fit_gaussian
 
@@ -44,8 +45,8 @@ EXAMPLE = Path(__file__).parents[1] / "examples" / "audio"
 Method = Callable[[torch.Tensor], torch.Tensor]
 """``mixtures [N, T] -> stems [N, S, T]``."""
 
-LEARNED = {  # name -> separate() options; "paper" is the public MSDM separation (Dirac, T=150, R=2, s_churn=20)
-    "paper": dict(steps=150, sampler_options={"corrector_steps": 2}),
+LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "paper" are the CLI's presets
+    **{name: {**p.separate_options(), "samples": p.num_samples} for name, p in PRESETS.items()},
     "dirac-T50": dict(steps=50),
     "dirac-T50-K4": dict(steps=50, samples=4),
     "gaussian-T50": dict(likelihood="gaussian", steps=50, sampler_options={"s_churn": 40.0}),

@@ -37,7 +37,7 @@ def wiener(prior: Prior) -> Initializer:
     model = _shipped_gaussian(prior.sample_rate)
     if [s.lower() for s in model.stems] != [s.lower() for s in prior.stems]:
         raise DiffsepError(f"the shipped Wiener filter separates {model.stems}, this prior {prior.stems}: "
-                           "pass your own initial stems (init=TENSOR or --init STEM_DIR)")
+                           "pass your own initial stems (init=TENSOR or --init STEM_DIR) or start from noise (--preset paper)")
     return model.posterior_mean
 
 

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import diffsep
 from diffsep.cli import app
 from diffsep.errors import DiffsepError
+from diffsep.presets import resolve
 from diffsep.priors import GaussianPrior
 from diffsep.priors.spectra import welch
 from diffsep.samplers.noise import generators
@@ -124,8 +125,8 @@ def test_cli_refines_the_stems_of_a_folder(song):
 
 def test_cli_wiener_init_is_the_apis(song):
     folder, stems = song
-    assert _run(folder, "--init", "wiener").exit_code == 0
-    expected = diffsep.separate(stems.sum(0), diffsep.priors.gaussian(), init="wiener", steps=40, seed=0)[0]
+    assert _run(folder, "--preset", "paper", "--init", "wiener").exit_code == 0
+    expected = diffsep.separate(stems.sum(0), diffsep.priors.gaussian(), init="wiener", init_sigma=0.3, steps=40, seed=0)[0]
     assert torch.allclose(_written(folder), expected, atol=1e-5)
 
 
@@ -135,3 +136,15 @@ def test_cli_names_missing_initial_stems(song):
     result = _run(folder, "--init", str(folder / "init"))
     assert result.exit_code == 1 and "no initial stems for 'song.wav'" in result.output
     assert "is neither" in _run(folder, "--init", str(folder / "nowhere")).output
+
+
+def test_presets_fill_what_is_not_given(song):
+    folder, _ = song
+    fast, paper = resolve("fast"), resolve("paper", steps=5, init="none")
+    assert (fast.init, fast.num_samples, fast.steps * fast.corrector_steps * fast.num_samples) == ("wiener", 4, 80)
+    assert (paper.init, paper.steps, paper.corrector_steps, paper.s_churn, paper.sigma_max) == (None, 5, 2, 20.0, 1.0)
+    assert _run(folder, "--preset", "paper", "--steps", "5").exit_code == 0
+    config = json.loads((folder / "out" / "song" / "config.json").read_text())
+    assert (config["preset"], config["init"], config["num_samples"], config["schedule"]["steps"]) == ("paper", None, 1, 5)
+    with pytest.raises(DiffsepError, match="unknown preset 'quick'; choose one of fast, paper"):
+        resolve("quick")

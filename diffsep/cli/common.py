@@ -11,10 +11,21 @@ from typing import Any, Callable, Iterator, Optional
 import typer
 
 from diffsep.errors import DiffsepError
-from diffsep.initial import INIT_SIGMA as DEFAULT_INIT_SIGMA
+from diffsep.presets import DEFAULT_PRESET, PRESETS
 
-INIT = typer.Option(None, help="Refine an initial separation: 'wiener' or a folder of stems (FOLDER/<track>/<stem>.wav).")
-INIT_SIGMA = typer.Option(DEFAULT_INIT_SIGMA, help="With --init: the noise level refinement starts at (replaces --sigma-max).")
+PRESET = typer.Option(DEFAULT_PRESET, help=f"Sampling settings ({', '.join(PRESETS)}); the options below override them. "
+                      + " ".join(f"{name}: {p.description}." for name, p in PRESETS.items()))
+SAMPLER = typer.Option(None, help="Sampler by name: euler or heun [preset].")
+STEPS = typer.Option(None, help="Number of noise levels T [preset].")
+CORRECTOR_STEPS = typer.Option(None, help="Corrector repeats R per level; cost T x R evaluations [preset].")
+S_CHURN = typer.Option(None, help="Stochasticity S_churn [preset].")
+SIGMA_MIN = typer.Option(None, help="Smallest noise level [preset].")
+SIGMA_MAX = typer.Option(None, help="Largest noise level, when starting from noise [preset].")
+RHO = typer.Option(None, help="Karras schedule exponent [preset].")
+NUM_SAMPLES = typer.Option(None, help="Posterior samples per track; the stems written are their mean [preset].")
+INIT = typer.Option(None, help="Refine an initial separation: 'wiener', a folder of stems (FOLDER/<track>/<stem>.wav) "
+                    "or 'none' (start from noise) [preset].")
+INIT_SIGMA = typer.Option(None, help="With --init: the noise level refinement starts at (replaces --sigma-max) [preset].")
 
 
 def friendly(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -9,7 +9,8 @@ from typing import List, Optional
 import typer
 
 from diffsep.cli import tasks
-from diffsep.cli.common import INIT, INIT_SIGMA, friendly, parse_known, parse_option, prior_options
+from diffsep.cli.common import (CORRECTOR_STEPS, INIT, INIT_SIGMA, NUM_SAMPLES, PRESET, RHO, S_CHURN, SAMPLER, SIGMA_MAX,
+                                SIGMA_MIN, STEPS, friendly, parse_known, parse_option, prior_options)
 from diffsep.cli.data import app as data_app
 from diffsep.cli.train import train as train_command
 from diffsep.errors import DiffsepError
@@ -44,24 +45,25 @@ def run(
     filename: str = typer.Option("{track}/{stem}.{ext}", help="Output path template under --out: {track}, {stem}, {ext}."),
     prior: str = typer.Option("msdm", help="Prior by name (see `diffsep list`); msdm uses the shipped checkpoint."),
     likelihood: str = typer.Option("dirac", help="Likelihood by name: dirac, gaussian, ..."),
-    sampler: str = typer.Option("euler", help="Sampler by name: euler or heun."),
     checkpoint: Optional[Path] = typer.Option(None, help="Checkpoint (.safetensors) of the prior."),
     constrained: Optional[str] = typer.Option(None, help="Dirac: constrained stem, by name or index [default: first stem]."),
     gamma: Optional[float] = typer.Option(None, help="Gaussian likelihood: gamma / sigma_hat [default: 0.75]."),
     known: List[str] = typer.Option([], "--known", help="STEM=FILE, a stem already known (repeatable)."),
     likelihood_option: List[str] = typer.Option([], "--likelihood-option", "-L", help="KEY=VALUE for the likelihood's factory (repeatable; JSON values)."),
-    steps: int = typer.Option(150, help="Number of noise levels T."),
-    corrector_steps: int = typer.Option(2, help="Corrector repeats R per level (cost: T x R evaluations)."),
-    s_churn: float = typer.Option(20.0, help="Stochasticity S_churn."),
-    sigma_min: float = typer.Option(1e-4, help="Smallest noise level."),
-    sigma_max: float = typer.Option(1.0, help="Largest noise level."),
-    rho: float = typer.Option(7.0, help="Karras schedule exponent."),
+    preset: str = PRESET,
+    sampler: Optional[str] = SAMPLER,
+    steps: Optional[int] = STEPS,
+    corrector_steps: Optional[int] = CORRECTOR_STEPS,
+    s_churn: Optional[float] = S_CHURN,
+    sigma_min: Optional[float] = SIGMA_MIN,
+    sigma_max: Optional[float] = SIGMA_MAX,
+    rho: Optional[float] = RHO,
     init: Optional[str] = INIT,
-    init_sigma: float = INIT_SIGMA,
+    init_sigma: Optional[float] = INIT_SIGMA,
+    num_samples: Optional[int] = NUM_SAMPLES,
     seed: int = typer.Option(0, help="Random seed; results do not depend on batching."),
     segment: float = typer.Option(12.0, help="Segment length, seconds (memory does not grow with the track)."),
     overlap: float = typer.Option(0.25, help="Overlap of neighbouring segments, fraction of a segment."),
-    num_samples: int = typer.Option(1, help="Posterior samples per track; the stems written are their mean."),
     write_samples: bool = typer.Option(False, "--write-samples", help="Also write each sample as <stem>_sample<k>."),
     batch_size: int = typer.Option(0, help="Channels x samples separated per call (0: all at once); results do not change."),
     device: str = typer.Option("cpu", help="Torch device for the model (the track stays on the CPU)."),
@@ -79,6 +81,7 @@ def run(
     from diffsep.io.audio import find_inputs
     from diffsep.io.job import Job
     from diffsep.io.outputs import OutputFormat
+    from diffsep.presets import resolve
 
     _load_plugins(plugin)
     if int24 and float32:
@@ -88,25 +91,24 @@ def run(
     fmt = OutputFormat(filename, "flac" if flac else "wav", "FLOAT" if float32 else "PCM_24" if int24 else "PCM_16", clip_mode)
     likelihood_options = {key: value for key, value in (("constrained", constrained), ("gamma", gamma)) if value is not None}
     likelihood_options.update(parse_option(item) for item in likelihood_option)
+    settings = resolve(preset, sampler=sampler, steps=steps, corrector_steps=corrector_steps, s_churn=s_churn,
+                       sigma_min=sigma_min, sigma_max=sigma_max, rho=rho, init=init, init_sigma=init_sigma,
+                       num_samples=num_samples)
     job = Job(
         prior=prior,
         prior_options=prior_options(checkpoint),
         likelihood=likelihood,
         likelihood_options=likelihood_options,
-        sampler=sampler,
-        sampler_options={"s_churn": s_churn, "corrector_steps": corrector_steps},
-        schedule={"steps": steps, "sigma_min": sigma_min, "sigma_max": sigma_max, "rho": rho},
+        preset=preset,
+        **settings.job_fields(),
         seed=seed,
         known=dict(parse_known(item) for item in known),
         segment=segment,
         overlap=overlap,
-        num_samples=num_samples,
         write_samples=write_samples,
         batch_size=batch_size,
         device=device,
         keep_model_sr=keep_model_sr,
-        init=init,
-        init_sigma=init_sigma,
     )
     job.run(find_inputs(inputs), out, fmt, skip_existing=skip_existing, plot=plot, quiet=quiet)
 

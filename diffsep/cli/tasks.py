@@ -8,7 +8,8 @@ from typing import List, Optional
 
 import typer
 
-from diffsep.cli.common import INIT, INIT_SIGMA, friendly, parse_known, prior_options
+from diffsep.cli import common
+from diffsep.cli.common import friendly, parse_known, prior_options
 
 PRIOR = typer.Option("msdm", help="Prior by name (see `diffsep list`); msdm uses the shipped checkpoint.")
 CHECKPOINT = typer.Option(None, help="Checkpoint (.safetensors) of the prior.")
@@ -83,12 +84,14 @@ def evaluate(
     checkpoint: Optional[Path] = CHECKPOINT,
     likelihood: str = typer.Option("dirac", help="Likelihood by name."),
     constrained: Optional[str] = typer.Option(None, help="Dirac: constrained stem [default: first stem]."),
-    steps: int = STEPS,
-    corrector_steps: int = typer.Option(2, help="Corrector repeats R."),
-    s_churn: float = typer.Option(20.0, help="Stochasticity S_churn."),
+    preset: str = common.PRESET,
+    steps: Optional[int] = common.STEPS,
+    corrector_steps: Optional[int] = common.CORRECTOR_STEPS,
+    s_churn: Optional[float] = common.S_CHURN,
+    num_samples: Optional[int] = common.NUM_SAMPLES,
+    init: Optional[str] = common.INIT,
+    init_sigma: Optional[float] = common.INIT_SIGMA,
     segment: float = typer.Option(12.0, help="Segment length, seconds (MSDM: 262144 samples ~ 11.9 s)."),
-    init: Optional[str] = INIT,
-    init_sigma: float = INIT_SIGMA,
     seed: int = SEED,
     quiet: bool = QUIET,
 ) -> None:
@@ -101,11 +104,14 @@ def evaluate(
     from diffsep.io.job import Job
     from diffsep.io.outputs import OutputFormat
 
+    from diffsep.presets import resolve
+
     folders = track_folders(data, split or None)
+    settings = resolve(preset, steps=steps, corrector_steps=corrector_steps, s_churn=s_churn, num_samples=num_samples,
+                       init=init, init_sigma=init_sigma)
     job = Job(prior=prior, prior_options=prior_options(checkpoint), likelihood=likelihood,
-              likelihood_options={"constrained": constrained} if constrained else {}, sampler="euler",
-              sampler_options={"s_churn": s_churn, "corrector_steps": corrector_steps}, schedule={"steps": steps},
-              seed=seed, segment=segment, init=init, init_sigma=init_sigma)
+              likelihood_options={"constrained": constrained} if constrained else {}, preset=preset,
+              **settings.job_fields(), seed=seed, segment=segment)
     model = job.model
     separated = out / "estimates"
 

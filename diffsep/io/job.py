@@ -38,6 +38,7 @@ class Job:
     prior: str
     likelihood: str
     sampler: str
+    preset: str | None = None
     prior_options: dict[str, Any] = field(default_factory=dict)
     likelihood_options: dict[str, Any] = field(default_factory=dict)
     sampler_options: dict[str, Any] = field(default_factory=dict)
