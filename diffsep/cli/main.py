@@ -141,7 +141,8 @@ def convert(
     out: Path = typer.Option(..., "-o", "--out", help="The diffsep prior to write (.safetensors)."),
     stems: str = typer.Option("bass,drums,guitar,piano", help="Comma-separated stem names, in the network's order."),
     sample_rate: int = typer.Option(22050, help="The model's sample rate, Hz (MSDM: 22050)."),
-    clamp: bool = typer.Option(False, "--clamp/--no-clamp", help="Clamp D to [-1, 1] as audio-diffusion-pytorch did."),
+    clamp: bool = typer.Option(False, "--clamp/--no-clamp", help="Clamp D to [-1, 1] in the network's units, where audio-diffusion-pytorch clamped "
+                               "(audio x the prior's data scale; 1 for converted MSDM files, so audio units)."),
 ) -> None:
     """Convert the public MSDM checkpoints (safely: no code in them is run)."""
     from diffsep.priors import learned_io

@@ -7,7 +7,16 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from diffsep.errors import DiffsepError
 from diffsep.types import Likelihood, NoiseFn
+
+
+def finite(value: Tensor, component: object, method: str, sigma: Tensor) -> Tensor:
+    """``value``, or a one-line error naming the component that produced NaN or infinity."""
+    if not bool(torch.isfinite(value).all()):
+        raise DiffsepError(f"{type(component).__name__}.{method} returned NaN or infinite values at noise level "
+                           f"sigma = {float(sigma.max()):.4g}; stopped before anything of this track was written")
+    return value
 
 
 @dataclass(frozen=True)
@@ -19,8 +28,10 @@ class Posterior:
 
     @torch.no_grad()
     def evaluate(self, x: Tensor, sigma: Tensor, noise: NoiseFn) -> tuple[Tensor, Tensor]:
-        z = self.likelihood.condition(x, sigma, noise)
-        return z, self.likelihood.correct(z, sigma, self.prior.denoise(z, sigma))  # type: ignore[attr-defined]
+        """``(z, D)``; a NaN or infinity is stopped where it first appears, naming its source."""
+        z = finite(self.likelihood.condition(x, sigma, noise), self.likelihood, "condition", sigma)
+        denoised = finite(self.prior.denoise(z, sigma), self.prior, "denoise", sigma)  # type: ignore[attr-defined]
+        return z, finite(self.likelihood.correct(z, sigma, denoised), self.likelihood, "correct", sigma)
 
     def finalize(self, x: Tensor) -> Tensor:
         return self.likelihood.finalize(x)

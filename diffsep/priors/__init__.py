@@ -48,7 +48,8 @@ def _learned(kind: str, checkpoint: str | None, default: str | None, clamp: bool
 
 @PRIORS.register("msdm")
 def msdm(checkpoint: str | None = None, clamp: bool | None = None, device: str = "cpu"):
-    """MSDM's joint score network (audio-diffusion-pytorch UNet1d) from a checkpoint."""
+    """MSDM's joint score network (audio-diffusion-pytorch UNet1d) from a checkpoint; ``clamp``
+    bounds D to [-1, 1] in the network's units (audio x data_scale), as the published code."""
     return _learned("msdm", checkpoint, DEFAULT_MSDM, clamp, device)
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import Tensor
 
 from diffsep.errors import DiffsepError
@@ -39,4 +40,8 @@ def load(path: str | Path, device: str = "cpu") -> tuple[dict[str, Tensor], dict
         raise DiffsepError(f"{str(path)!r} is not a readable safetensors checkpoint: {error}") from error
     if raw is None:
         raise DiffsepError(f"{str(path)!r} has no diffsep metadata; convert it with `diffsep convert`")
+    broken = [name for name, tensor in tensors.items() if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())]
+    if broken:
+        raise DiffsepError(f"{str(path)!r} holds NaN or infinite values in {len(broken)} tensors (first: {broken[0]}): "
+                           "it is corrupt or comes from a diverged run; use an earlier checkpoint")
     return tensors, json.loads(raw)

@@ -21,7 +21,8 @@ class Denoiser(nn.Module):
     Args:
         config: ``UNet1d`` keyword arguments (see :mod:`diffsep.priors.presets`).
         sigma_data: data standard deviation of the preconditioning (MSDM: 0.2).
-        clamp: clamp D to [-1, 1] as audio-diffusion-pytorch 0.0.43 does (off by default).
+        clamp: clamp D to [-1, 1] as audio-diffusion-pytorch 0.0.43 does (off by default), in the
+            network's units: audio times the prior's ``data_scale`` (so ``±1 / data_scale`` in audio).
     """
 
     def __init__(self, config: dict[str, Any], sigma_data: float = 0.2, clamp: bool = False) -> None:
