@@ -78,6 +78,7 @@ def separate(
     sampler_options: Mapping[str, Any] | None = None,
     init: Init | None = None,
     init_sigma: float = INIT_SIGMA,
+    normalize: bool = True,
     **kwargs: Any,
 ) -> Tensor:
     """Stems ``[B, S, T]`` whose sum is the ``mixture`` ``[B, T]`` (MSDM separation).
@@ -88,6 +89,8 @@ def separate(
         init: refine an initial separation instead of starting from noise: stems ``[B, S, T]``,
             ``"wiener"`` or a callable ``mixture -> stems``. The schedule then runs from
             ``init_sigma`` (in place of ``sigma_max``) down, starting at ``init + init_sigma * noise``.
+        normalize: bring each mixture to the level the prior was trained at (its ``level``, when
+            it has one) and the stems back, as Demucs does; a silent mixture gives silent stems.
         likelihood_options: e.g. ``{"constrained": "bass"}`` or ``{"gamma": 0.75}``.
         sampler_options: a named sampler's options, over MSDM's ``SEPARATION`` defaults.
         **kwargs: ``seed``, ``initial_noise``, ``callback``, as :func:`sample`.
@@ -98,6 +101,10 @@ def separate(
     for name, stem in hints.items():
         if stem.shape != mixture.shape:
             raise DiffsepError(f"known stem {name!r} has shape {list(stem.shape)}, the mixture {list(mixture.shape)}")
+    gain = level_gain(prior, mixture) if normalize else torch.ones(mixture.shape[0], device=mixture.device)
+    mixture, hints = mixture * gain[:, None], {name: stem * gain[:, None] for name, stem in hints.items()}
+    if isinstance(init, Tensor):
+        init = init * gain[:, None, None]
     observation = Observation(prior.stems, mixture, hints)
     built = build_likelihood(likelihood, observation, likelihood_options)
     chosen = build_sampler(sampler, {**SEPARATION, **dict(sampler_options or {})})
@@ -105,7 +112,17 @@ def separate(
     if init is not None:
         kwargs["start"], sigma_max = initial_stems(init, mixture, prior), init_sigma
     sigmas = karras_sigmas(steps, sigma_min, sigma_max, rho)
-    return sample(prior, built, chosen, shape, sigmas, device=mixture.device, **kwargs)
+    stems = sample(prior, built, chosen, shape, sigmas, device=mixture.device, **kwargs)
+    return torch.where(gain[:, None, None] > 0, stems / gain.clamp(min=1e-30)[:, None, None], 0.0)
+
+
+def level_gain(prior: Prior, mixture: Tensor) -> Tensor:
+    """``[B]`` factors that bring each mixture ``[B, T]`` to the prior's ``level`` (RMS), 1 for a
+    prior without one, 0 for a silent mixture (whose stems are silent)."""
+    rms = mixture.square().mean(-1).sqrt()
+    level = getattr(prior, "level", None)
+    gain = torch.full_like(rms, 1.0) if level is None else level / rms.clamp(min=1e-30)
+    return torch.where(rms > 0, gain, 0.0)
 
 
 def generate(

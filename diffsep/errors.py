@@ -1,4 +1,7 @@
-"""The one exception type a user can cause, so the CLI can print it without a traceback."""
+"""The one exception type a user can cause, so the CLI can print it without a traceback, and
+warnings: one line on stderr about something done differently from what was asked."""
+
+import sys
 
 
 class DiffsepError(Exception):
@@ -7,3 +10,8 @@ class DiffsepError(Exception):
 
 class PluginError(DiffsepError):
     """A third-party component could not be loaded."""
+
+
+def warn(message: str) -> None:
+    """One line on stderr (the progress bars draw there too, and step aside for it)."""
+    print(f"warning: {message}", file=sys.stderr, flush=True)

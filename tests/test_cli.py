@@ -65,7 +65,7 @@ def test_stereo_44k_comes_back_stereo_44k(tmp_path):
     [
         (lambda d: d / "missing.wav", "does not exist"),
         (lambda d: (d / "junk.wav").write_bytes(b"RIFF nonsense") and d / "junk.wav", "cannot decode"),
-        (lambda d: soundfile.write(d / "zero.wav", np.zeros(1000), 22050) or d / "zero.wav", "silent"),
+        (lambda d: soundfile.write(d / "short.wav", np.ones(1000), 22050) or d / "short.wav", "too short"),
         (lambda d: soundfile.write(d / "empty.wav", np.zeros(0), 22050) or d / "empty.wav", "no samples"),
     ],
 )

@@ -67,3 +67,84 @@ def test_clamp_bounds_d_in_the_networks_units_as_documented(scale):
     assert float(denoised.abs().max()) == pytest.approx(1 / scale)
     help_text = runner.invoke(app, ["convert", "--help"], terminal_width=200).output
     assert "network's units" in help_text and "data scale" in help_text
+
+
+def test_separation_does_not_depend_on_the_input_level():
+    """The shipped prior brings each mixture to its training level and the stems back."""
+    from diffsep.evaluation.metrics import si_sdr
+    from diffsep.io import audio
+    from diffsep.priors import msdm
+
+    prior = msdm()
+    assert prior.level is not None and 0.01 < prior.level < 1
+    mixture = audio.read("examples/audio/mixture.wav", prior.sample_rate)[0][:, : 2 * prior.sample_rate]
+    references = torch.stack([audio.read(f"examples/audio/reference/{s}.wav", prior.sample_rate)[0][0, : mixture.shape[-1]]
+                              for s in prior.stems])
+    scores = {}
+    for gain in (0.01, 1.0, 10.0):
+        stems = diffsep.separate(gain * mixture, prior, steps=6, seed=0) / gain
+        scores[gain] = si_sdr(stems[0], references).mean()
+    assert all(abs(float(scores[g] - scores[1.0])) < 0.2 for g in scores), scores
+
+
+def test_a_loud_float_file_gives_stems_at_its_own_level(tmp_path, song):
+    data, rate = soundfile.read(song, dtype="float32")
+    loud = tmp_path / "loud.wav"
+    soundfile.write(loud, 100 * data / abs(data).max(), rate, subtype="FLOAT")
+    result = runner.invoke(app, ["run", str(loud), "--prior", "gaussian", "-o", str(tmp_path / "out"), "--float32", *FAST])
+    assert result.exit_code == 0, result.output
+    peaks = [abs(soundfile.read(tmp_path / "out" / "loud" / f"{s}.wav")[0]).max() for s in ("bass", "drums", "guitar", "piano")]
+    assert max(peaks) < 200
+
+
+def test_a_silent_track_gives_silent_stems_and_a_warning(tmp_path, song):
+    silent = tmp_path / "silent.wav"
+    soundfile.write(silent, torch.zeros(4096).numpy(), 22050)
+    result = runner.invoke(app, ["run", str(silent), str(song), "-o", str(tmp_path / "out"), "--prior", "gaussian", *FAST])
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.output and "silent.wav' is silent: writing silent stems" in result.output
+    for stem in ("bass", "drums", "guitar", "piano"):
+        assert not soundfile.read(tmp_path / "out" / "silent" / f"{stem}.wav")[0].any()
+        assert soundfile.read(tmp_path / "out" / "song" / f"{stem}.wav")[0].any()
+
+
+def test_separate_gives_silence_for_a_silent_mixture():
+    assert not diffsep.separate(torch.zeros(2, 512), gaussian(), steps=3).any()
+
+
+def test_a_full_disk_is_one_line_naming_the_file(tmp_path, song, monkeypatch):
+    import shutil
+
+    def full(self, data):
+        raise soundfile.LibsndfileError(2, prefix="Error writing: ")  # libsndfile's "System error"
+
+    monkeypatch.setattr(soundfile.SoundFile, "write", full)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 0))
+    result = runner.invoke(app, ["run", str(song), "-o", str(tmp_path / "out"), "--prior", "gaussian", *FAST])
+    assert result.exit_code == 1 and "no space left on device" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "could not write" in result.output
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+
+
+def test_an_unwritable_output_folder_is_one_line(tmp_path, song):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    result = runner.invoke(app, ["run", str(song), "-o", str(tmp_path / "taken" / "out"), "--prior", "gaussian", *FAST])
+    assert result.exit_code == 1 and "could not write" in result.output and "taken" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_scratch_of_killed_runs_is_removed(tmp_path, song, monkeypatch):
+    import os
+    import subprocess
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale, live = tmp_path / f"diffsep-{dead.pid}-abc", tmp_path / f"diffsep-{os.getppid()}-def"
+    for folder in (stale, live):
+        folder.mkdir()
+        (folder / "stem.wav").write_bytes(b"x" * 1000)
+    result = runner.invoke(app, ["run", str(song), "-o", str(tmp_path / "out"), "--prior", "gaussian", *FAST])
+    assert result.exit_code == 0, result.output
+    assert not stale.exists() and live.exists()

@@ -7,7 +7,7 @@ every file is written atomically: a temporary file in the same folder, then a re
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 import numpy as np
 import torch
@@ -79,9 +79,17 @@ def _no_peak_chunk(handle) -> None:
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif", ".mp3", ".opus", ".au", ".caf", ".w64")
 
 
-def inspect_file(path: str | Path, block: int = 1 << 18) -> tuple[int, int, int]:
-    """``(frames, rate, channels)`` after one streaming pass that refuses missing, undecodable,
-    empty, silent or non-finite audio (memory stays one block)."""
+class FileInfo(NamedTuple):
+    frames: int
+    rate: int
+    channels: int
+    peak: float
+    """Largest absolute sample; 0 for a silent file."""
+
+
+def inspect_file(path: str | Path, block: int = 1 << 18) -> FileInfo:
+    """``(frames, rate, channels, peak)`` after one streaming pass that refuses missing,
+    undecodable, empty or non-finite audio (memory stays one block)."""
     import soundfile
 
     path = Path(path)
@@ -101,9 +109,7 @@ def inspect_file(path: str | Path, block: int = 1 << 18) -> tuple[int, int, int]
         raise DiffsepError(f"{str(path)!r} holds no samples")
     if rate <= 0:
         raise DiffsepError(f"{str(path)!r} declares a sample rate of {rate} Hz")
-    if peak == 0:
-        raise DiffsepError(f"{str(path)!r} is silent (all samples are zero): nothing to separate")
-    return frames, rate, channels
+    return FileInfo(frames, rate, channels, peak)
 
 
 def blocks(path: str | Path, size: int = 1 << 16) -> Iterator[Tensor]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -20,11 +19,12 @@ from torch import Tensor
 
 from diffsep.api import separate
 from diffsep.components import build_prior
-from diffsep.errors import DiffsepError
+from diffsep.errors import DiffsepError, warn
 from diffsep.initial import INIT_SIGMA
 from diffsep.io import audio
 from diffsep.io.atomic import atomic_path
 from diffsep.io.outputs import OutputFormat, StemWriter
+from diffsep.io.scratch import scratch_folder
 from diffsep.io.streaming import Segments, stream_separation
 from diffsep.types import Prior, Step, stem_index
 
@@ -93,7 +93,7 @@ class Job:
         return list(model.stems) + samples
 
     def _one(self, model: Prior, path: Path, out: Path, fmt: OutputFormat, labels: list[str], progress) -> list[Path]:
-        frames, rate, channels = audio.inspect_file(path)
+        frames, rate, channels, peak = audio.inspect_file(path)
         hints = self._checked(list(self.known.values()), channels, rate)
         starts = self._checked(self._init_files(path, model), channels, rate)
         if frames * model.sample_rate / rate < MIN_SECONDS * model.sample_rate:
@@ -101,14 +101,18 @@ class Job:
         out_rate = model.sample_rate if self.keep_model_sr else rate
         out_frames = round(frames * out_rate / rate)
         segments = self._segments(model.sample_rate, math.ceil(frames * model.sample_rate / rate))
-        scratch = tempfile.TemporaryDirectory(prefix="diffsep-")
+        scratch = scratch_folder()
         writers = [StemWriter(fmt.path(out, path.stem, label), out_rate, channels, out_frames, Path(scratch.name)) for label in labels]
         task = progress.add_task(f"{path.name} (seconds of audio)", total=round(frames / rate, 1))
         steps = progress.add_task("diffusion steps", total=None)
         try:
+            if peak > 0:
+                separate_fn = self._separate_fn(model, channels, segments, progress, (task, steps))
+            else:  # the exact answer: silence
+                warn(f"{str(path)!r} is silent: writing silent stems")
+                separate_fn = lambda block, index: torch.zeros(channels, len(labels), block.shape[-1])  # noqa: E731
             stream = stream_separation(self._blocks(path, hints + starts, channels), (rate, model.sample_rate, out_rate),
-                                       channels * (1 + len(hints) + len(starts)), channels, len(labels), segments,
-                                       self._separate_fn(model, channels, segments, progress, (task, steps)))
+                                       channels * (1 + len(hints) + len(starts)), channels, len(labels), segments, separate_fn)
             given = {labels.index(name): file for name, file in self.known.items()} if out_rate == rate else {}
             for block in stream:
                 for index, (writer, stem) in enumerate(zip(writers, block.unbind(1))):
@@ -153,7 +157,7 @@ class Job:
     def _checked(files: list[Path], channels: int, rate: int) -> list[Path]:
         """Stems read beside the mixture must have its channels and rate."""
         for file in files:
-            _, file_rate, file_channels = audio.inspect_file(file)
+            _, file_rate, file_channels, _ = audio.inspect_file(file)
             if file_channels != channels or file_rate != rate:
                 raise DiffsepError(f"the stem {str(file)!r} is {file_channels} ch at {file_rate} Hz; the mixture is "
                                    f"{channels} ch at {rate} Hz: give it the mixture's channels and rate")

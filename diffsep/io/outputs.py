@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from diffsep.errors import DiffsepError
-from diffsep.io.atomic import atomic_path
+from diffsep.io.atomic import atomic_path, reported
 from diffsep.io.audio import _no_peak_chunk
 
 ClipMode = Literal["rescale", "clamp", "none"]
@@ -58,14 +58,16 @@ class StemWriter:
 
         self.destination, self.rate, self.frames = destination, rate, frames
         self.scratch = scratch / f"{abs(hash(str(destination)))}.wav"
-        self.handle = soundfile.SoundFile(str(self.scratch), "w", rate, channels, "FLOAT", format="WAV")
+        with reported(self.scratch):
+            self.handle = soundfile.SoundFile(str(self.scratch), "w", rate, channels, "FLOAT", format="WAV")
         self.written, self.peak = 0, 0.0
 
     def write(self, block: Tensor) -> None:
         """Append ``[C, n]``, never past the input's length."""
         block = block[:, : self.frames - self.written]
         if block.shape[-1]:
-            self.handle.write(block.T.numpy())
+            with reported(self.scratch):
+                self.handle.write(block.T.numpy())
             self.written += block.shape[-1]
             self.peak = max(self.peak, float(block.abs().max()))
 
@@ -74,9 +76,9 @@ class StemWriter:
 
         if self.written < self.frames:  # the resampler's last samples: pad to the input's length
             self.write(torch.zeros(self.handle.channels, self.frames - self.written))
-        self.handle.close()
+        with reported(self.scratch):
+            self.handle.close()
         scale = 1 / max(1.01 * self.peak, 1.0) if fmt.clip_mode == "rescale" and fmt.subtype != "FLOAT" else 1.0
-        self.destination.parent.mkdir(parents=True, exist_ok=True)
         try:
             with atomic_path(self.destination) as temporary, soundfile.SoundFile(str(self.scratch)) as source, \
                     soundfile.SoundFile(temporary, "w", self.rate, source.channels, fmt.subtype, format=fmt.ext.upper()) as target:

@@ -43,6 +43,7 @@ def save(prior: LearnedPrior, path: str | Path, dtype: torch.dtype = torch.float
         "network": prior.config,
         "sigma_data": prior.sigma_data,
         "data_scale": prior.data_scale,
+        "level": prior.level,
         "clamp": prior.networks()[0].clamp,
         "dtype": str(dtype).removeprefix("torch."),
         "diffsep_version": __version__,
@@ -63,4 +64,5 @@ def load(path: str | Path, device: str = "cpu", clamp: bool | None = None) -> Le
     if missing:
         raise DiffsepError(f"{str(path)!r} does not match its own network description ({len(missing)} tensors differ)")
     prior.load_state_dict({name: value.float() for name, value in tensors.items()})
+    prior.level = metadata.get("level")
     return prior.to(device).eval()

@@ -46,6 +46,9 @@ class LearnedPrior(nn.Module):
 
     kind = "learned"
 
+    level: float | None = None
+    """RMS of the training mixtures (audio units): separate() brings each mixture to it."""
+
     def __init__(self, stems: Sequence[str], sample_rate: int, data_scale: float = 1.0) -> None:
         super().__init__()
         self.stems = list(stems)

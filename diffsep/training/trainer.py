@@ -13,7 +13,7 @@ import json
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import Tensor
@@ -36,6 +36,15 @@ def diffusion_loss(model: torch.nn.Module, clean: Tensor, sigmas: LogNormalSigma
     noise = torch.randn(clean.shape, generator=generator, device=clean.device)
     denoised = model(clean + expand_as(sigma, clean) * noise, sigma)
     return (preconditioning.loss_weight(sigma) * (denoised - clean).square().mean(dim=(1, 2))).mean()
+
+
+LEVEL_CHUNKS = 64
+"""Training chunks whose median mixture RMS is recorded as the prior's level."""
+
+
+def mixture_level(chunks: Sequence[Tensor]) -> float:
+    """Median RMS (audio units) of the mixtures of stems ``[S, T]``: the level a prior was trained at."""
+    return float(torch.stack([chunk.sum(0).square().mean().sqrt() for chunk in chunks]).median())
 
 
 def _generator(device: torch.device, *key: int) -> torch.Generator:
@@ -68,6 +77,9 @@ class Trainer:
         else:
             prior = learned_io.load(config.init_from).train()
             self.lineage = Lineage.of(checkpoints.load(config.init_from)[1])
+        self.data = RandomChunks(config.data, "train", config.stems, config.chunk, config.sample_rate, seed=config.seed,
+                                 min_active=config.min_active, items=2**62)
+        prior.level = mixture_level([self.data[i] for i in range(LEVEL_CHUNKS)])
         optimizer = torch.optim.Adam(prior.parameters(), lr=config.lr, betas=config.betas)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, functools.partial(_warmup, config.warmup))
         self.ema = EMA(prior, config.ema_decay)
@@ -76,8 +88,6 @@ class Trainer:
         self.accelerator.register_for_checkpointing(self.ema, self.scheduler)
         self.sigmas = LogNormalSigma(config.sigma_mean, config.sigma_std)
         self.preconditioning = Preconditioning(config.sigma_data)
-        self.data = RandomChunks(config.data, "train", config.stems, config.chunk, config.sample_rate, seed=config.seed,
-                                 min_active=config.min_active, items=2**62)
         self.step = 0
         self.cpu_seconds = 0.0  # this run's, all ranks, up to the last save or resume
         self._clock = time.process_time()
