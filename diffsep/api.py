@@ -11,11 +11,12 @@ from typing import Any, Mapping
 import torch
 from torch import Tensor
 
-from diffsep.components import build_likelihood, build_prior, build_sampler
+from diffsep.components import accepted_options, build_likelihood, build_prior, build_sampler
 from diffsep.errors import DiffsepError
 from diffsep.initial import INIT_SIGMA, Init, initial_stems
 from diffsep.likelihoods import Observation, Posterior
 from diffsep.samplers.noise import NoiseSampler, Seeds
+from diffsep.registry import SAMPLERS
 from diffsep.samplers.schedules import karras_sigmas
 from diffsep.types import Callback, Likelihood, Prior, Sampler
 
@@ -107,7 +108,8 @@ def separate(
         init = init * gain[:, None, None]
     observation = Observation(prior.stems, mixture, hints)
     built = build_likelihood(likelihood, observation, likelihood_options)
-    chosen = build_sampler(sampler, {**SEPARATION, **dict(sampler_options or {})})
+    defaults = {key: value for key, value in SEPARATION.items() if isinstance(sampler, str) and key in accepted_options(SAMPLERS, sampler)}
+    chosen = build_sampler(sampler, {**defaults, **dict(sampler_options or {})})
     shape = (mixture.shape[0], len(prior.stems), mixture.shape[-1])
     if init is not None:
         kwargs["start"], sigma_max = initial_stems(init, mixture, prior), init_sigma

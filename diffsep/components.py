@@ -22,6 +22,14 @@ def _call(registry: Registry[Callable[..., Any]], name: str, *args: Any, **optio
     return factory(*args, **options)
 
 
+def accepted_options(registry: Registry[Callable[..., Any]], name: str) -> set[str]:
+    """The keyword options the named component's factory takes."""
+    try:
+        return set(inspect.signature(registry.get(name)).parameters)
+    except ValueError:
+        return set()
+
+
 def build_prior(prior: Prior | str, options: Mapping[str, Any] | None = None) -> Prior:
     """A prior object, or the named one built with ``options`` (e.g. ``checkpoint``)."""
     if not isinstance(prior, str):

@@ -35,7 +35,9 @@ class Preset:
         return {"steps": self.steps, "sigma_min": self.sigma_min, "sigma_max": self.sigma_max, "rho": self.rho}
 
     def sampler_options(self) -> dict[str, float]:
-        return {"s_churn": self.s_churn, "corrector_steps": self.corrector_steps}
+        """S_churn and R for samplers that take them (the deterministic ``dpmpp-2m`` does not)."""
+        return {key: value for key, value in (("s_churn", self.s_churn), ("corrector_steps", self.corrector_steps))
+                if key in _options_of(self.sampler)}
 
     def separate_options(self) -> dict[str, object]:
         """Keyword arguments of :func:`diffsep.separate` for one posterior sample."""
@@ -56,12 +58,23 @@ PRESETS = {
 DEFAULT_PRESET = "fast"
 
 
+def _options_of(sampler: str) -> set[str]:
+    from diffsep.components import accepted_options
+    from diffsep.registry import SAMPLERS
+
+    return accepted_options(SAMPLERS, sampler)
+
+
 def resolve(name: str, **given: object) -> Preset:
     """The preset ``name`` with every option in ``given`` that is not None put over it
     (``init="none"`` removes the preset's initial separation)."""
     if name not in PRESETS:
         raise DiffsepError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     chosen = {key: value for key, value in given.items() if value is not None}
+    sampler = str(chosen.get("sampler", PRESETS[name].sampler))
+    refused = sorted(key for key in ("s_churn", "corrector_steps") if key in chosen and key not in _options_of(sampler))
+    if refused:
+        raise DiffsepError(f"the sampler {sampler!r} takes no {', '.join('--' + k.replace('_', '-') for k in refused)}")
     if str(chosen.get("init", "")).lower() == "none":
         chosen["init"] = None
     return dataclasses.replace(PRESETS[name], **chosen)

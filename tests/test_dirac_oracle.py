@@ -79,3 +79,10 @@ def test_dirac_derivative_vanishes_at_the_constrained_mode(sigma):
     denoised = likelihood.correct(z, sigmas, prior.denoise(z, sigma))
     assert relative(z, mode) < 1e-5
     assert float(((z - denoised) / sigma).norm()) < 1e-3 * float((mode / sigma).norm())
+
+
+@pytest.mark.parametrize("sampler", ["heun", "dpmpp-2m"])
+def test_every_sampler_keeps_the_mixture(problem, sampler):
+    prior, mixture, _ = problem
+    stems = diffsep.separate(mixture.expand(4, T), prior, "dirac", sampler, steps=60, seed=0)
+    assert float((stems.sum(1) - mixture).abs().max() / mixture.abs().max()) < 1e-5

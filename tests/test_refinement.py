@@ -148,3 +148,11 @@ def test_presets_fill_what_is_not_given(song):
     assert (config["preset"], config["init"], config["num_samples"], config["schedule"]["steps"]) == ("paper", None, 1, 5)
     with pytest.raises(DiffsepError, match="unknown preset 'quick'; choose one of fast, paper"):
         resolve("quick")
+
+
+def test_a_deterministic_sampler_gets_no_churn_options(song):
+    folder, _ = song
+    assert resolve("paper", sampler="dpmpp-2m").sampler_options() == {}
+    assert _run(folder, "--sampler", "dpmpp-2m").exit_code == 0
+    with pytest.raises(DiffsepError, match="the sampler 'dpmpp-2m' takes no --s-churn"):
+        resolve("fast", sampler="dpmpp-2m", s_churn=10.0)

@@ -202,7 +202,9 @@ def train(config: TrainConfig, resume: bool = False, progress: Callable[[int], N
     record = log.write(step=trainer.step, event="done", rank_checksums=trainer.checksum())
     main = trainer.accelerator.is_main_process
     trainer.accelerator.wait_for_everyone()
-    trainer.accelerator.end_training()  # tear the process group down together, before exit
+    # destroy the process group on every rank, together, while the interpreter is alive: left to
+    # interpreter teardown, gloo's worker threads abort ("terminate called without an active exception")
+    trainer.accelerator.end_training()
     return {**record, "main": main}
 
 
