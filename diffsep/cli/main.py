@@ -79,8 +79,9 @@ def run(
 ) -> None:
     """Separate each mixture into the prior's stems (alias: separate)."""
     from diffsep.io.audio import find_inputs
-    from diffsep.io.job import Job
+    from diffsep.io.job import Job, Report
     from diffsep.io.outputs import OutputFormat
+    from diffsep.io.shards import Shard
     from diffsep.presets import resolve
 
     _load_plugins(plugin)
@@ -110,7 +111,14 @@ def run(
         device=device,
         keep_model_sr=keep_model_sr,
     )
-    job.run(find_inputs(inputs), out, fmt, skip_existing=skip_existing, plot=plot, quiet=quiet)
+    files, shard = find_inputs(inputs), Shard.from_env()  # under torchrun: each process takes its share
+    try:
+        report = job.run(shard.take(files), out, fmt, skip_existing=skip_existing, plot=plot, quiet=quiet)
+        failed = {path: reason for part in shard.gather(report.failed) for path, reason in part.items()}
+    finally:
+        shard.close()
+    if shard.main:
+        Report(failed=failed).raise_failures(len(files))
 
 
 app.command("separate", help="Alias of run.")(run)

@@ -71,7 +71,7 @@ def impute(
               schedule={"steps": steps, "sigma_max": sigma_max}, seed=seed, known=given, segment=segment)
     from diffsep.io.outputs import OutputFormat
 
-    job.run([next(iter(given.values()))], out, OutputFormat(subtype="FLOAT", clip_mode="none"), quiet=quiet)
+    job.run([next(iter(given.values()))], out, OutputFormat(subtype="FLOAT", clip_mode="none"), quiet=quiet).raise_failures(1)
 
 
 @friendly
@@ -99,11 +99,11 @@ def evaluate(
     from rich.console import Console
     from rich.table import Table
 
+    from diffsep.evaluation.dataset import Evaluation, track_folders
     from diffsep.evaluation.dataset import evaluate as score
-    from diffsep.evaluation.dataset import track_folders
     from diffsep.io.job import Job
     from diffsep.io.outputs import OutputFormat
-
+    from diffsep.io.shards import Shard
     from diffsep.presets import resolve
 
     folders = track_folders(data, split or None)
@@ -123,10 +123,20 @@ def evaluate(
             from diffsep.errors import DiffsepError
 
             raise DiffsepError(f"{str(folder)!r} has no mixture.wav to separate; pass --estimates")
-        job.run([mixture], separated / folder.name, OutputFormat("{stem}.{ext}", subtype="FLOAT", clip_mode="none"), quiet=quiet)
+        fmt = OutputFormat("{stem}.{ext}", subtype="FLOAT", clip_mode="none")
+        job.run([mixture], separated / folder.name, fmt, quiet=quiet).raise_failures(1)
         return separated / folder.name
 
-    result = score(folders, model.stems, model.sample_rate, estimate)
+    shard = Shard.from_env()  # under torchrun: each process scores its share, rank 0 writes the whole
+    try:
+        rows = [row for part in shard.gather(score(shard.take(folders), model.stems, model.sample_rate, estimate).rows)
+                for row in part]
+    finally:
+        shard.close()
+    if not shard.main:
+        return
+    order = {folder.name: index for index, folder in enumerate(folders)}  # the single-process order
+    result = Evaluation(model.stems, sorted(rows, key=lambda r: (order[r[0]], r[1], model.stems.index(r[3]))))
     result.write_csv(out / "windows.csv")
     summary = result.summary()
     (out / "summary.json").write_text(json.dumps({"si_sdri_db": summary, "windows": len(result.rows) // len(model.stems)}, indent=2))

@@ -32,6 +32,22 @@ MIN_SECONDS = 0.1
 
 
 @dataclass
+class Report:
+    """What a run did: the files written and, per failed input, why."""
+
+    written: list[Path] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def raise_failures(self, total: int) -> None:
+        """One error naming every failed track (the message of a single failure as it is)."""
+        if len(self.failed) == 1 and total == 1:
+            raise DiffsepError(next(iter(self.failed.values())))
+        if self.failed:
+            lines = "".join(f"\n  {path}: {reason}" for path, reason in self.failed.items())
+            raise DiffsepError(f"{len(self.failed)} of {total} tracks failed (the others were written):{lines}")
+
+
+@dataclass
 class Job:
     """What to run; every field ends up in ``config.json``."""
 
@@ -56,8 +72,9 @@ class Job:
     init_sigma: float = INIT_SIGMA
 
     def run(self, inputs: list[Path], out: Path, fmt: OutputFormat = OutputFormat(), skip_existing: bool = False,
-            plot: bool = False, quiet: bool = False) -> list[Path]:
-        """Separate every input file; returns the stem files written."""
+            plot: bool = False, quiet: bool = False) -> Report:
+        """Separate every input file. A track that fails is named with its reason in the report
+        and the others go on (an album overnight: every good track done, every bad one named)."""
         from rich.progress import Progress
 
         model = self.model
@@ -65,7 +82,7 @@ class Job:
             stem_index(model.stems, name)
         if self.num_samples < 1:
             raise DiffsepError(f"--num-samples must be at least 1, got {self.num_samples}")
-        written: list[Path] = []
+        report = Report()
         labels = self.labels(model)
         with Progress(disable=quiet, transient=True) as progress:
             files = progress.add_task("tracks", total=len(inputs))
@@ -73,11 +90,14 @@ class Job:
                 if skip_existing and all(fmt.path(out, path.stem, label).is_file() for label in labels):
                     progress.advance(files)
                     continue
-                written += self._one(model, path, out, fmt, labels, progress)
-                if plot:
-                    self._plot(model, path, out, fmt)
+                try:
+                    report.written += self._one(model, path, out, fmt, labels, progress)
+                    if plot:
+                        self._plot(model, path, out, fmt)
+                except DiffsepError as error:
+                    report.failed[str(path)] = str(error)
                 progress.advance(files)
-        return written
+        return report
 
     @functools.cached_property
     def model(self) -> Prior:
