@@ -19,8 +19,9 @@ def test_segmented_separation_scores_within_half_a_db_of_one_piece():
     mixture = stems.sum(1)
     whole = diffsep.separate(mixture, prior, "dirac", seed=0, **OPTIONS)
 
-    def separate(segment, index):
-        return diffsep.separate(segment, prior, "dirac", seed=[100 * index + j for j in range(4)], **OPTIONS)
+    def separate(segments, first):  # [N, 4, L] -> [N, 4, S, L], one segment per call (batch 1)
+        seeds = [100 * first + j for j in range(4)]
+        return diffsep.separate(segments[0], prior, "dirac", seed=seeds, **OPTIONS)[None]
 
     blocks = mixture.split(3000, dim=-1)
     pieces = stream_separation(blocks, (RATE, RATE, RATE), 4, 4, 4, Segments(2 * RATE, RATE // 2), separate)

@@ -65,7 +65,8 @@ def run(
     segment: float = typer.Option(12.0, help="Segment length, seconds (memory does not grow with the track)."),
     overlap: float = typer.Option(0.25, help="Overlap of neighbouring segments, fraction of a segment."),
     write_samples: bool = typer.Option(False, "--write-samples", help="Also write each sample as <stem>_sample<k>."),
-    batch_size: int = typer.Option(0, help="Channels x samples separated per call (0: all at once); results do not change."),
+    batch_size: int = typer.Option(0, help="Items (segments x channels x samples) per network call; 0: one segment at a time. "
+                                    "Larger values batch overlapping segments together; results do not change."),
     device: str = typer.Option("cpu", help="Torch device for the model (the track stays on the CPU)."),
     keep_model_sr: bool = typer.Option(False, "--keep-model-sr", help="Write at the model's sample rate, not the input's."),
     flac: bool = typer.Option(False, "--flac", help="Write FLAC instead of WAV."),

@@ -130,9 +130,10 @@ class Job:
                 separate_fn = self._separate_fn(model, channels, segments, progress, (task, steps))
             else:  # the exact answer: silence
                 warn(f"{str(path)!r} is silent: writing silent stems")
-                separate_fn = lambda block, index: torch.zeros(channels, len(labels), block.shape[-1])  # noqa: E731
+                separate_fn = lambda blocks, first: torch.zeros(len(blocks), channels, len(labels), blocks.shape[-1])  # noqa: E731
             stream = stream_separation(self._blocks(path, hints + starts, channels), (rate, model.sample_rate, out_rate),
-                                       channels * (1 + len(hints) + len(starts)), channels, len(labels), segments, separate_fn)
+                                       channels * (1 + len(hints) + len(starts)), channels, len(labels), segments, separate_fn,
+                                       batch=self.batch_size // (channels * self.num_samples) or 1)
             given = {labels.index(name): file for name, file in self.known.items()} if out_rate == rate else {}
             for block in stream:
                 for index, (writer, stem) in enumerate(zip(writers, block.unbind(1))):
@@ -205,24 +206,26 @@ class Job:
         def advance(step: Step) -> None:
             progress.advance(steps)
 
-        def run(block: Tensor, index: int) -> Tensor:
+        def run(blocks: Tensor, first: int) -> Tensor:
+            """``[N, C (1 + H + I), L]`` input segments ``first, first + 1, ...`` -> ``[N, C, labels, L]``."""
             progress.reset(steps)
-            k = self.num_samples
-            rows = block.reshape(-1, channels, block.shape[-1]).repeat_interleave(k, 1).to(self.device)  # [1 + H + I, C k, L]
+            k, count, length = self.num_samples, blocks.shape[0], blocks.shape[-1]
+            rows = blocks.reshape(count, -1, channels, length).repeat_interleave(k, 2).to(self.device)  # [N, 1 + H + I, C k, L]
+            rows = rows.transpose(0, 1).flatten(1, 2)  # [1 + H + I, N C k, L]: segment-major items
             mixture, hints, starts = rows[0], dict(zip(names, rows[1 : 1 + len(names)])), rows[1 + len(names) :]
-            start = starts.transpose(0, 1) if len(starts) else self.init  # [C k, S, L], "wiener" or None
-            seeds = [self.seed + 1_000_003 * index + j for j in range(channels * k)]
-            size = self.batch_size or len(seeds)  # items per call; per-item seeds make results independent of it
+            start = starts.transpose(0, 1) if len(starts) else self.init  # [N C k, S, L], "wiener" or None
+            seeds = [self.seed + 1_000_003 * (first + n) + j for n in range(count) for j in range(channels * k)]
+            size = self.batch_size or channels * k  # items per call; per-item seeds make results independent of it
             parts = [separate(mixture[i : i + size], model, self.likelihood, self.sampler,
                               known={name: hint[i : i + size] for name, hint in hints.items()},
                               likelihood_options=self.likelihood_options, sampler_options=self.sampler_options,
                               init=start[i : i + size] if isinstance(start, Tensor) else start, init_sigma=self.init_sigma,
                               seed=seeds[i : i + size], callback=advance, **self.schedule).cpu()
                      for i in range(0, len(seeds), size)]
-            stems = torch.cat(parts).reshape(channels, k, len(model.stems), -1)
-            progress.advance(task, round(segments.hop / model.sample_rate, 1))
-            outputs = [stems.mean(1)] + ([stems.flatten(1, 2)] if self.write_samples else [])
-            return torch.cat(outputs, dim=1)
+            stems = torch.cat(parts).reshape(count, channels, k, len(model.stems), -1)
+            progress.advance(task, round(count * segments.hop / model.sample_rate, 1))
+            outputs = [stems.mean(2)] + ([stems.flatten(2, 3)] if self.write_samples else [])
+            return torch.cat(outputs, dim=2)
 
         return run
 

@@ -1,8 +1,8 @@
 """Long files in bounded memory: stream blocks in, separate overlapping segments, stream out.
 
 The input is read block by block and resampled to the model's rate as a stream; segments of
-``segment`` samples with ``overlap`` between neighbours are separated one at a time (all channels
-and posterior samples as one batch) and overlap-added with a trapezoidal window; finished
+``segment`` samples with ``overlap`` between neighbours are separated ``batch`` at a time (with
+all their channels and posterior samples in one batch) and overlap-added with a trapezoidal window; finished
 samples are resampled back and written as soon as no later segment can touch them. Memory
 depends on the segment length, never on the track length. Because every segment's stems sum to
 its mixture and all stems share the window, the overlap-added stems still sum to the mixture.
@@ -20,7 +20,7 @@ from torch import Tensor
 from diffsep.errors import DiffsepError
 
 SeparateFn = Callable[[Tensor, int], Tensor]
-"""``(input segment [C_in, L], index of the segment) -> outputs [C, S, L]``."""
+"""``(input segments [N, C_in, L], index of the first) -> outputs [N, C, S, L]``."""
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,9 @@ class Segments:
 class OverlapAdd:
     """Accumulates separated segments and releases finished samples in order."""
 
-    def __init__(self, segments: Segments, separate: SeparateFn) -> None:
-        self.segments, self.separate = segments, separate
+    def __init__(self, segments: Segments, separate: SeparateFn, batch: int = 1) -> None:
+        self.segments, self.separate, self.batch = segments, separate, max(1, batch)
+        self.queue: list[tuple[Tensor, int]] = []  # (input segment, valid samples) not yet separated
         self.window = segments.window()
         self.pending = torch.zeros(0)  # input not yet covered by a finished segment: [C, n]
         self.output: Tensor | None = None  # [C, S, overlap] weighted sums still open
@@ -63,21 +64,30 @@ class OverlapAdd:
         """Feed ``[C, n]`` input; yields finished ``[C, S, m]`` stems."""
         self.pending = block if self.pending.numel() == 0 else torch.cat([self.pending, block], dim=-1)
         while self.pending.shape[-1] >= self.segments.length:
-            yield self._segment(self.pending[:, : self.segments.length], self.segments.length)
+            self.queue.append((self.pending[:, : self.segments.length], self.segments.length))
             self.pending = self.pending[:, self.segments.hop :]
+            if len(self.queue) == self.batch:
+                yield from self._separate_queue()
 
     def finish(self) -> Iterator[Tensor]:
-        """Separate what is left (zero-padded) and release everything."""
-        if self.pending.shape[-1] > (self.segments.overlap if self.index else 0):
+        """Separate what is left (the last segment zero-padded) and release everything."""
+        if self.pending.shape[-1] > (self.segments.overlap if self.index + len(self.queue) else 0):
             valid = self.pending.shape[-1]
-            padded = torch.nn.functional.pad(self.pending, (0, self.segments.length - valid))
-            yield self._segment(padded, valid)
+            self.queue.append((torch.nn.functional.pad(self.pending, (0, self.segments.length - valid)), valid))
+        yield from self._separate_queue()
         if self.output is not None and self.output.shape[-1]:
             yield self.output / self.weights
 
-    def _segment(self, mixture: Tensor, valid: int) -> Tensor:
-        stems = self.separate(mixture, self.index)
-        self.index += 1
+    def _separate_queue(self) -> Iterator[Tensor]:
+        if not self.queue:
+            return
+        separated = self.separate(torch.stack([mixture for mixture, _ in self.queue]), self.index)
+        for stems, (_, valid) in zip(separated, self.queue):
+            yield self._add(stems, valid)
+        self.index += len(self.queue)
+        self.queue = []
+
+    def _add(self, stems: Tensor, valid: int) -> Tensor:
         weighted = stems * self.window
         weights = self.window.clone()
         if self.output is not None:
@@ -108,13 +118,14 @@ class Resampler:
 
 
 def stream_separation(blocks: Iterable[Tensor], rates: tuple[int, int, int], inputs: int, channels: int, stems: int,
-                      segments: Segments, separate: SeparateFn) -> Iterator[Tensor]:
+                      segments: Segments, separate: SeparateFn, batch: int = 1) -> Iterator[Tensor]:
     """Separated ``[C, S, m]`` blocks from ``[inputs, n]`` blocks (``inputs`` rows: the
-    mixture's channels, then any known stems'); ``rates`` are (input, model, output) in Hz."""
+    mixture's channels, then any known stems'); ``rates`` are (input, model, output) in Hz;
+    ``batch`` segments go to ``separate`` at once."""
     rate, model_rate, out_rate = rates
     into = Resampler(rate, model_rate, inputs)
     back = Resampler(model_rate, out_rate, channels * stems)
-    overlap_add = OverlapAdd(segments, separate)
+    overlap_add = OverlapAdd(segments, separate, batch)
 
     def out(finished: Tensor, last: bool = False) -> Tensor:
         return back(finished.reshape(channels * stems, -1), last).reshape(channels, stems, -1)
