@@ -1,0 +1,113 @@
+"""Separation speed against quality: real-time factor, network evaluations, peak memory, SI-SDRi.
+
+The held-out songs of benchmarks/separation_quality.py are joined into one long mixture file
+(20 songs of 8 s: 160 s of audio) and separated by the CLI's own job (streaming, 12-s segments
+with 25 % overlap) under each setting, each in a fresh process so that its peak memory is its
+own. Real-time factor = separation wall time / audio duration (model loading is timed apart);
+the separated stems are cut back into songs and scored with the MSDM protocol.
+
+Run: .venv/bin/python benchmarks/separation_speed.py --data data/heldout99 [--settings fast,paper] [--msdm CKPT]
+Prints one JSON object per setting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import soundfile
+import torch
+
+from diffsep.data.datasets import Track
+from diffsep.data.layout import tracks
+from diffsep.evaluation.metrics import Protocol
+from diffsep.io.job import Job
+from diffsep.io.outputs import OutputFormat
+from diffsep.presets import PRESETS, resolve
+
+SETTINGS = {  # name -> (preset, overrides, job options)
+    "paper": ("paper", {}, {}),
+    "fast": ("fast", {}, {}),
+    "fast-1-thread": ("fast", {}, {"threads": 1}),
+    "fast-batched": ("fast", {}, {"batch_size": 8}),
+    "fast-K1": ("fast", {"num_samples": 1}, {}),
+    "fast-T10": ("fast", {"steps": 10}, {}),
+    "fast-dpmpp-2m-T10": ("fast", {"sampler": "dpmpp-2m", "steps": 10}, {}),
+    "fast-heun-T10": ("fast", {"sampler": "heun", "steps": 10}, {}),
+}
+
+
+def songs(data: Path, count: int, stems: list[str], rate: int) -> list[torch.Tensor]:
+    opened = [Track.open(folder, stems, rate) for folder in tracks(data, "test")[:count]]
+    return [track.read(0, track.frames) for track in opened]
+
+
+def one(args: argparse.Namespace) -> dict:
+    """Time one setting in this process; returns its JSON row."""
+    preset, overrides, options = SETTINGS[args.one]
+    torch.set_num_threads(options.get("threads", torch.get_num_threads()))
+    settings = resolve(preset, **overrides)
+    prior_options = {"checkpoint": str(args.msdm)} if args.msdm else {}
+    job = Job(prior="msdm", prior_options=prior_options, likelihood="dirac", preset=preset, **settings.job_fields(),
+              batch_size=options.get("batch_size", 0))
+    started = time.perf_counter()
+    model = job.model
+    loading = time.perf_counter() - started
+    references = songs(args.data, args.tracks, model.stems, model.sample_rate)
+    evaluations = [0]
+    denoise = model.denoise
+
+    def counted(x, sigma):
+        evaluations[0] += x.shape[0]
+        return denoise(x, sigma)
+
+    model.denoise = counted
+    with tempfile.TemporaryDirectory() as folder:
+        mixture = Path(folder) / "heldout.wav"
+        soundfile.write(mixture, torch.cat([song.sum(0) for song in references]).numpy(), model.sample_rate, subtype="FLOAT")
+        started = time.perf_counter()
+        job.run([mixture], Path(folder) / "out", OutputFormat(subtype="FLOAT", clip_mode="none"), quiet=True).raise_failures(1)
+        wall = time.perf_counter() - started
+        estimates = torch.stack([torch.from_numpy(soundfile.read(Path(folder) / "out" / "heldout" / f"{s}.wav", dtype="float32")[0])
+                                 for s in model.stems])
+    seconds = sum(song.shape[-1] for song in references) / model.sample_rate
+    protocol, windows, offset = Protocol(), [], 0
+    for song in references:
+        windows.append(protocol.windows(estimates[:, offset : offset + song.shape[-1]], song, model.sample_rate))
+        offset += song.shape[-1]
+    scores = protocol.summary(windows)
+    segments = -(-seconds // (0.75 * job.segment))
+    return {"setting": args.one, "preset": preset, **{k: v for k, v in dataclasses.asdict(settings).items() if k != "description"},
+            "batch_size": job.batch_size, "threads": torch.get_num_threads(), "audio_seconds": round(seconds, 1),
+            "real_time_factor": round(wall / seconds, 3), "model_loading_seconds": round(loading, 2),
+            "evaluations_per_segment": round(evaluations[0] / segments), "peak_memory_mib": round(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "si_sdri_db": round(float(scores.mean()), 2),
+            **{s: round(float(v), 2) for s, v in zip(model.stems, scores)}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="mini-Slakh set whose test split is scored")
+    parser.add_argument("--tracks", type=int, default=20)
+    parser.add_argument("--msdm", type=Path, help="learned checkpoint (default: the shipped one)")
+    parser.add_argument("--settings", default=",".join(SETTINGS), help=f"comma-separated, from {', '.join(SETTINGS)}")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args)), flush=True)
+        return
+    assert set(PRESETS) <= set(SETTINGS)
+    for name in [s.strip() for s in args.settings.split(",") if s.strip()]:
+        command = [sys.executable, __file__, "--data", str(args.data), "--tracks", str(args.tracks), "--one", name]
+        subprocess.run(command + (["--msdm", str(args.msdm)] if args.msdm else []), check=True)
+
+
+if __name__ == "__main__":
+    main()
