@@ -161,3 +161,21 @@ def test_a_bad_track_in_an_album_is_named_and_the_others_are_done(tmp_path, song
     for track in ("a_good", "c_good"):
         assert len(list((tmp_path / "out" / track).glob("*.wav"))) == 4
     assert not (tmp_path / "out" / "b_junk").exists()
+
+
+def test_bf16_network_stays_close_to_fp32(tmp_path):
+    """--precision bf16 (autocast) gives stems close to fp32's: within 20 dB SI-SDR of them."""
+    from diffsep.evaluation.metrics import si_sdr
+
+    mixture = tmp_path / "mix.wav"
+    data, rate = soundfile.read("examples/audio/mixture.wav", dtype="float32")
+    soundfile.write(mixture, data[: rate * 2], rate, subtype="FLOAT")
+    stems = {}
+    for precision in ("fp32", "bf16"):
+        args = ["run", str(mixture), "-o", str(tmp_path / precision), "--precision", precision, "--steps", "4",
+                "--num-samples", "1", "--float32", "-q"]
+        assert runner.invoke(app, args).exit_code == 0
+        stems[precision] = torch.stack([torch.from_numpy(soundfile.read(tmp_path / precision / "mix" / f"{s}.wav")[0])
+                                        for s in ("bass", "drums", "guitar", "piano")])
+    assert float(si_sdr(stems["bf16"], stems["fp32"]).min()) > 20
+    assert "--precision is one of" in runner.invoke(app, ["run", str(mixture), "--precision", "fp8", "-q"]).output

@@ -31,6 +31,20 @@ from diffsep.types import Prior, Step, stem_index
 MIN_SECONDS = 0.1
 
 
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def autocast(device: str, precision: str):
+    """The network in ``precision`` (autocast; the sampler stays float32), or nothing for fp32."""
+    import contextlib
+
+    if precision not in PRECISIONS:
+        raise DiffsepError(f"--precision is one of {', '.join(PRECISIONS)}, not {precision!r}")
+    if PRECISIONS[precision] is None:
+        return contextlib.nullcontext()
+    return torch.autocast(torch.device(device).type, dtype=PRECISIONS[precision])
+
+
 @dataclass
 class Report:
     """What a run did: the files written and, per failed input, why."""
@@ -70,6 +84,7 @@ class Job:
     keep_model_sr: bool = False
     init: str | None = None
     init_sigma: float = INIT_SIGMA
+    precision: str = "fp32"
 
     def run(self, inputs: list[Path], out: Path, fmt: OutputFormat = OutputFormat(), skip_existing: bool = False,
             plot: bool = False, quiet: bool = False) -> Report:
@@ -216,12 +231,13 @@ class Job:
             start = starts.transpose(0, 1) if len(starts) else self.init  # [N C k, S, L], "wiener" or None
             seeds = [self.seed + 1_000_003 * (first + n) + j for n in range(count) for j in range(channels * k)]
             size = self.batch_size or channels * k  # items per call; per-item seeds make results independent of it
-            parts = [separate(mixture[i : i + size], model, self.likelihood, self.sampler,
-                              known={name: hint[i : i + size] for name, hint in hints.items()},
-                              likelihood_options=self.likelihood_options, sampler_options=self.sampler_options,
-                              init=start[i : i + size] if isinstance(start, Tensor) else start, init_sigma=self.init_sigma,
-                              seed=seeds[i : i + size], callback=advance, **self.schedule).cpu()
-                     for i in range(0, len(seeds), size)]
+            with autocast(self.device, self.precision):
+                parts = [separate(mixture[i : i + size], model, self.likelihood, self.sampler,
+                                  known={name: hint[i : i + size] for name, hint in hints.items()},
+                                  likelihood_options=self.likelihood_options, sampler_options=self.sampler_options,
+                                  init=start[i : i + size] if isinstance(start, Tensor) else start, init_sigma=self.init_sigma,
+                                  seed=seeds[i : i + size], callback=advance, **self.schedule).float().cpu()
+                         for i in range(0, len(seeds), size)]
             stems = torch.cat(parts).reshape(count, channels, k, len(model.stems), -1)
             progress.advance(task, round(count * segments.hop / model.sample_rate, 1))
             outputs = [stems.mean(2)] + ([stems.flatten(2, 3)] if self.write_samples else [])
