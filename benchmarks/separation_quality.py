@@ -53,7 +53,10 @@ LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "p
     "heun-T25": dict(sampler="heun", steps=25, sampler_options={"corrector_steps": 1}),
     "refine-0.05": dict(init="wiener", init_sigma=0.05, steps=20, sampler_options={"corrector_steps": 1}),
     "refine-0.1": dict(init="wiener", init_sigma=0.1, steps=20, sampler_options={"corrector_steps": 1}),
-    "refine-0.1-K4": dict(init="wiener", init_sigma=0.1, steps=20, samples=4, sampler_options={"corrector_steps": 1}),
+    **{f"refine-{sigma}-K{k}": dict(init="wiener", init_sigma=sigma, steps=20, samples=k, sampler_options={"corrector_steps": 1})
+       for sigma in (0.05, 0.1, 0.2) for k in (4, 8)},
+    **{f"refine-0.1-K4-{stem}": dict(init="wiener", init_sigma=0.1, steps=20, samples=4, sampler_options={"corrector_steps": 1},
+                                    likelihood_options={"constrained": stem}) for stem in ("drums", "guitar", "piano")},
     "refine-0.1-T50R2": dict(init="wiener", init_sigma=0.1, steps=50),
     "refine-0.1-gaussian": dict(init="wiener", init_sigma=0.1, steps=20, likelihood="gaussian",
                                 sampler_options={"corrector_steps": 1}),

@@ -50,7 +50,7 @@ def sample(
     for what, tensor in (("initial noise", first), ("start stems", estimate)):
         if tensor.shape != template.shape:
             raise DiffsepError(f"the {what} must have shape {list(shape)}, got {list(tensor.shape)}")
-    with torch.no_grad():
+    with torch.inference_mode():
         return sampler(Posterior(prior, likelihood), estimate + float(sigmas[0]) * first, sigmas, noise, callback)
 
 
