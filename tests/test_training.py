@@ -142,5 +142,6 @@ def test_init_from_refuses_a_contradicting_option_or_kind(data, tmp_path):
 def test_the_shipped_prior_records_what_it_was_trained_on():
     metadata = checkpoints.load(ASSETS / "msdm-small.safetensors")[1]
     assert metadata["preset"] == "small" and metadata["training_steps"] > 0 and metadata["cpu_hours"] > 0
+    assert 0 < metadata["level"] < 1  # the training mixtures' RMS, which separate() normalises to
     assert all({"source", "seed", "tracks", "sample_rate"} <= set(data) for data in metadata["data"])
     assert learned_io.load(ASSETS / "msdm-small.safetensors").sample_rate == metadata["sample_rate"]
