@@ -163,19 +163,24 @@ def test_a_bad_track_in_an_album_is_named_and_the_others_are_done(tmp_path, song
     assert not (tmp_path / "out" / "b_junk").exists()
 
 
-def test_bf16_network_stays_close_to_fp32(tmp_path):
-    """--precision bf16 (autocast) gives stems close to fp32's: within 20 dB SI-SDR of them."""
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@pytest.mark.parametrize("device, precision", [("cpu", "bf16"), pytest.param("cuda", "bf16", marks=CUDA),
+                                               pytest.param("cuda", "fp16", marks=CUDA)])
+def test_reduced_precision_stays_close_to_fp32(tmp_path, device, precision):
+    """--precision bf16/fp16 (autocast) gives stems within 20 dB SI-SDR of fp32's (on the CPU)."""
     from diffsep.evaluation.metrics import si_sdr
 
     mixture = tmp_path / "mix.wav"
     data, rate = soundfile.read("examples/audio/mixture.wav", dtype="float32")
     soundfile.write(mixture, data[: rate * 2], rate, subtype="FLOAT")
     stems = {}
-    for precision in ("fp32", "bf16"):
-        args = ["run", str(mixture), "-o", str(tmp_path / precision), "--precision", precision, "--steps", "4",
+    for run, (where, how) in {"fp32": ("cpu", "fp32"), "reduced": (device, precision)}.items():
+        args = ["run", str(mixture), "-o", str(tmp_path / run), "--device", where, "--precision", how, "--steps", "4",
                 "--num-samples", "1", "--float32", "-q"]
         assert runner.invoke(app, args).exit_code == 0
-        stems[precision] = torch.stack([torch.from_numpy(soundfile.read(tmp_path / precision / "mix" / f"{s}.wav")[0])
-                                        for s in ("bass", "drums", "guitar", "piano")])
-    assert float(si_sdr(stems["bf16"], stems["fp32"]).min()) > 20
+        stems[run] = torch.stack([torch.from_numpy(soundfile.read(tmp_path / run / "mix" / f"{s}.wav")[0])
+                                  for s in ("bass", "drums", "guitar", "piano")])
+    assert float(si_sdr(stems["reduced"], stems["fp32"]).min()) > 20
     assert "--precision is one of" in runner.invoke(app, ["run", str(mixture), "--precision", "fp8", "-q"]).output
