@@ -81,7 +81,8 @@ def run(
 ) -> None:
     """Separate each mixture into the prior's stems (alias: separate)."""
     from diffsep.io.audio import find_inputs
-    from diffsep.io.job import Job, Report
+    from diffsep.io.job import Job
+    from diffsep.io.report import Report
     from diffsep.io.outputs import OutputFormat
     from diffsep.io.shards import Shard
     from diffsep.presets import resolve

@@ -24,41 +24,13 @@ from diffsep.initial import INIT_SIGMA
 from diffsep.io import audio
 from diffsep.io.atomic import atomic_path
 from diffsep.io.outputs import OutputFormat, StemWriter
+from diffsep.io.precision import autocast
+from diffsep.io.report import Report
 from diffsep.io.scratch import scratch_folder
 from diffsep.io.streaming import Segments, stream_separation
 from diffsep.types import Prior, Step, stem_index
 
 MIN_SECONDS = 0.1
-
-
-PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-def autocast(device: str, precision: str):
-    """The network in ``precision`` (autocast; the sampler stays float32), or nothing for fp32."""
-    import contextlib
-
-    if precision not in PRECISIONS:
-        raise DiffsepError(f"--precision is one of {', '.join(PRECISIONS)}, not {precision!r}")
-    if PRECISIONS[precision] is None:
-        return contextlib.nullcontext()
-    return torch.autocast(torch.device(device).type, dtype=PRECISIONS[precision])
-
-
-@dataclass
-class Report:
-    """What a run did: the files written and, per failed input, why."""
-
-    written: list[Path] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-
-    def raise_failures(self, total: int) -> None:
-        """One error naming every failed track (the message of a single failure as it is)."""
-        if len(self.failed) == 1 and total == 1:
-            raise DiffsepError(next(iter(self.failed.values())))
-        if self.failed:
-            lines = "".join(f"\n  {path}: {reason}" for path, reason in self.failed.items())
-            raise DiffsepError(f"{len(self.failed)} of {total} tracks failed (the others were written):{lines}")
 
 
 @dataclass
