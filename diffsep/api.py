@@ -15,8 +15,8 @@ from diffsep.components import accepted_options, build_likelihood, build_prior, 
 from diffsep.errors import DiffsepError
 from diffsep.initial import INIT_SIGMA, Init, initial_stems
 from diffsep.likelihoods import Observation, Posterior
-from diffsep.samplers.noise import NoiseSampler, Seeds
 from diffsep.registry import SAMPLERS
+from diffsep.samplers.noise import NoiseSampler, Seeds
 from diffsep.samplers.schedules import karras_sigmas
 from diffsep.types import Callback, Likelihood, Prior, Sampler
 
@@ -108,14 +108,21 @@ def separate(
         init = init * gain[:, None, None]
     observation = Observation(prior.stems, mixture, hints)
     built = build_likelihood(likelihood, observation, likelihood_options)
-    defaults = {key: value for key, value in SEPARATION.items() if isinstance(sampler, str) and key in accepted_options(SAMPLERS, sampler)}
-    chosen = build_sampler(sampler, {**defaults, **dict(sampler_options or {})})
+    chosen = _separation_sampler(sampler, sampler_options)
     shape = (mixture.shape[0], len(prior.stems), mixture.shape[-1])
     if init is not None:
         kwargs["start"], sigma_max = initial_stems(init, mixture, prior), init_sigma
     sigmas = karras_sigmas(steps, sigma_min, sigma_max, rho)
     stems = sample(prior, built, chosen, shape, sigmas, device=mixture.device, **kwargs)
     return torch.where(gain[:, None, None] > 0, stems / gain.clamp(min=1e-30)[:, None, None], 0.0)
+
+
+def _separation_sampler(sampler: Sampler | str, options: Mapping[str, Any] | None) -> Sampler:
+    """The sampler, a named one with MSDM's ``SEPARATION`` defaults for the options it takes."""
+    if not isinstance(sampler, str):
+        return sampler
+    defaults = {key: value for key, value in SEPARATION.items() if key in accepted_options(SAMPLERS, sampler)}
+    return build_sampler(sampler, {**defaults, **dict(options or {})})
 
 
 def level_gain(prior: Prior, mixture: Tensor) -> Tensor:
