@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from diffsep.errors import DiffsepError
+from diffsep.initial import INIT_SIGMA
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Preset:
     sigma_max: float = 1.0
     rho: float = 7.0
     init: str | None = None
-    init_sigma: float = 0.3
+    init_sigma: float = INIT_SIGMA
     num_samples: int = 1
 
     def schedule(self) -> dict[str, float]:

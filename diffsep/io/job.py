@@ -69,6 +69,7 @@ class Job:
             stem_index(model.stems, name)
         if self.num_samples < 1:
             raise DiffsepError(f"--num-samples must be at least 1, got {self.num_samples}")
+        autocast(self.device, self.precision)  # refuses an unknown precision once, before any track
         report = Report()
         labels = self.labels(model)
         with Progress(disable=quiet, transient=True) as progress:
