@@ -14,7 +14,10 @@ from typer.testing import CliRunner
 
 from diffsep.cli import app
 from diffsep.data.synth import SynthConfig, synthesize
+from diffsep.errors import DiffsepError
 from diffsep.priors import checkpoints, learned_io
+from diffsep.training import TrainConfig
+from diffsep.training.trainer import learning_rate_factor
 
 BIN = Path(sys.executable).parent
 ASSETS = Path(__file__).parents[1] / "diffsep" / "assets"
@@ -39,10 +42,11 @@ def _train(data, out, *extra):
     return result
 
 
-def test_resume_reproduces_the_uninterrupted_losses(data, tmp_path):
-    _train(data, tmp_path / "whole", "--steps", "6")
-    _train(data, tmp_path / "split", "--steps", "3")
-    _train(data, tmp_path / "split", "--steps", "6", "--resume")
+@pytest.mark.parametrize("decay", ["constant", "cosine"])
+def test_resume_reproduces_the_uninterrupted_losses(data, tmp_path, decay):
+    _train(data, tmp_path / "whole", "--steps", "6", "--lr-decay", decay)
+    _train(data, tmp_path / "split", "--steps", "6", "--lr-decay", decay, "--stop-at", "3")
+    _train(data, tmp_path / "split", "--steps", "6", "--lr-decay", decay, "--resume")
     whole, split = _losses(tmp_path / "whole"), _losses(tmp_path / "split")
     assert list(whole) == [1, 2, 3, 4, 5, 6]
     assert whole == split
@@ -61,6 +65,17 @@ def test_training_lowers_the_loss_and_exports_the_ema_prior(data, tmp_path):
     assert metadata["prior"] == "weak" and metadata["steps"] == 40
     lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert any("val_loss" in line and line["val_loss"] is not None for line in lines)
+
+
+def test_the_learning_rate_warms_up_then_stays_or_follows_a_half_cosine_to_zero():
+    constant = [learning_rate_factor(4, "constant", 20, step) for step in range(20)]
+    cosine = [learning_rate_factor(4, "cosine", 20, step) for step in range(21)]
+    assert constant[:4] == cosine[:4] == [0.25, 0.5, 0.75, 1.0]
+    assert constant[4:] == [1.0] * 16
+    assert cosine[4] == 1.0 and cosine[12] == pytest.approx(0.5) and cosine[20] == pytest.approx(0.0)
+    assert all(a > b for a, b in zip(cosine[4:], cosine[5:]))
+    with pytest.raises(DiffsepError, match="--lr-decay 'linear' is not one of constant, cosine"):
+        TrainConfig(data=Path("d"), out=Path("o"), lr_decay="linear")
 
 
 def test_resume_without_state_is_a_clear_error(data, tmp_path):

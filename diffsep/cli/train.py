@@ -22,6 +22,7 @@ def train(
     batch_size: int = typer.Option(8, help="Chunks per step and process."),
     grad_accum: int = typer.Option(1, help="Gradient accumulation micro-batches per step."),
     steps: int = typer.Option(1000, help="Optimizer steps in all (a resumed run continues to this)."),
+    stop_at: Optional[int] = typer.Option(None, help="Save and stop at this step, to continue later with --resume (the learning-rate schedule still runs to --steps)."),
     lr: float = typer.Option(1e-4, help="Adam learning rate (MSDM: 1e-4)."),
     ema_decay: float = typer.Option(0.999, help="EMA decay of the exported weights."),
     sigma_data: Optional[float] = typer.Option(None, help="EDM sigma_data [default: 0.2 as MSDM, or --init-from's]."),
@@ -35,6 +36,7 @@ def train(
     val_every: int = typer.Option(500, help="Steps between validation losses."),
     export_dtype: str = typer.Option("float32", help="Storage type of prior.safetensors: float32, float16 or bfloat16."),
     warmup: int = typer.Option(0, help="Linear learning-rate warm-up, optimizer steps."),
+    lr_decay: str = typer.Option("constant", help="After the warm-up: constant, or cosine (a half cosine down to 0 at --steps)."),
     init_from: Optional[Path] = typer.Option(None, "--init-from", help="Start from this prior's weights (a diffsep checkpoint, e.g. the shipped one or a converted MSDM): its network, stems, rate, sigma_data and data scale; a fresh optimizer and step 0. Its steps and CPU-hours carry into the new prior's metadata."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -45,10 +47,10 @@ def train(
 
     config = TrainConfig(
         data=data, out=out, prior=prior, preset=preset, stems=stems and [s.strip() for s in stems.split(",") if s.strip()],
-        sample_rate=sample_rate, chunk=chunk, batch_size=batch_size, grad_accum=grad_accum, steps=steps, lr=lr,
+        sample_rate=sample_rate, chunk=chunk, batch_size=batch_size, grad_accum=grad_accum, steps=steps, stop_at=stop_at, lr=lr,
         ema_decay=ema_decay, sigma_data=sigma_data, sigma_mean=sigma_mean, sigma_std=sigma_std, data_scale=data_scale,
         mixed_precision=mixed_precision, seed=seed, log_every=log_every, save_every=save_every, val_every=val_every,
-        export_dtype=export_dtype, warmup=warmup, init_from=init_from,
+        export_dtype=export_dtype, warmup=warmup, lr_decay=lr_decay, init_from=init_from,
     )
     try:
         with progress_bar("training", steps, quiet) as advance:
@@ -57,4 +59,5 @@ def train(
         typer.echo(f"interrupted: state saved in {out}; continue with --resume")
         raise typer.Exit(130) from None
     if final["main"]:
-        typer.echo(f"done at step {final['step']}: {out / 'prior.safetensors'}")
+        then = "; continue with --resume" if final["event"] == "stopped" else ""
+        typer.echo(f"{final['event']} at step {final['step']}: {out / 'prior.safetensors'}{then}")

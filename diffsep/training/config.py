@@ -25,6 +25,7 @@ class TrainConfig:
     batch_size: int = 8
     grad_accum: int = 1
     steps: int = 1000
+    stop_at: int | None = None  # save and stop here; the schedule still runs to ``steps``
     lr: float = 1e-4
     betas: tuple[float, float] = (0.9, 0.99)
     ema_decay: float = 0.999
@@ -42,12 +43,17 @@ class TrainConfig:
     workers: int = 0
     export_dtype: str = "float32"
     warmup: int = 0
+    lr_decay: str = "constant"
     init_from: Path | None = None
 
     def __post_init__(self) -> None:
+        if self.lr_decay not in LR_DECAYS:
+            raise DiffsepError(f"--lr-decay {self.lr_decay!r} is not one of {', '.join(LR_DECAYS)}")
         for name, value in resolve_architecture(self).items():
             setattr(self, name, value)
 
+
+LR_DECAYS = ("constant", "cosine")
 
 DEFAULT_ARCHITECTURE = {"preset": "small", "stems": list(STEMS), "sample_rate": 22050, "sigma_data": 0.2, "data_scale": 1.0}
 

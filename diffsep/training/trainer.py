@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -52,9 +53,15 @@ def _generator(device: torch.device, *key: int) -> torch.Generator:
     return torch.Generator(device=device).manual_seed(seed)
 
 
-def _warmup(steps: int, step: int) -> float:
-    """Linear learning-rate warm-up over ``steps`` optimizer steps, then constant."""
-    return min(1.0, (step + 1) / steps) if steps > 0 else 1.0
+def learning_rate_factor(warmup: int, decay: str, steps: int, step: int) -> float:
+    """The learning rate's multiplier at optimizer ``step``: a linear warm-up over ``warmup`` steps,
+    then constant (``decay="constant"``) or a half cosine down to zero at ``steps`` (``"cosine"``)."""
+    if step < warmup:
+        return (step + 1) / warmup
+    if decay == "constant":
+        return 1.0
+    done = min(1.0, (step - warmup) / max(1, steps - warmup))
+    return 0.5 * (1.0 + math.cos(math.pi * done))
 
 
 class Trainer:
@@ -81,7 +88,7 @@ class Trainer:
                                  min_active=config.min_active, items=2**62)
         prior.level = mixture_level([self.data[i] for i in range(LEVEL_CHUNKS)])
         optimizer = torch.optim.Adam(prior.parameters(), lr=config.lr, betas=config.betas)
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, functools.partial(_warmup, config.warmup))
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, functools.partial(learning_rate_factor, config.warmup, config.lr_decay, config.steps))
         self.ema = EMA(prior, config.ema_decay)
         self.model, self.optimizer = self.accelerator.prepare(prior, optimizer)
         # not prepared: Accelerate would step it once per process; stepped here once per optimizer step
@@ -170,7 +177,7 @@ class Trainer:
 
 
 def train(config: TrainConfig, resume: bool = False, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Run (or continue) training to ``config.steps``; returns the final log record.
+    """Run (or continue) training to ``config.steps`` (or ``config.stop_at``); returns the final log record.
 
     Logs JSON lines to ``OUT/log.jsonl``, saves every ``save_every`` steps, at the end, and on
     Ctrl-C (then re-raises ``KeyboardInterrupt`` after saving).
@@ -183,13 +190,14 @@ def train(config: TrainConfig, resume: bool = False, progress: Callable[[int], N
         (config.out / "config.json").write_text(json.dumps(asdict(config), indent=2, default=str))
     log = _Log(config.out / "log.jsonl", trainer.accelerator.is_main_process)
     started = time.perf_counter()
+    end = config.steps if config.stop_at is None else min(config.steps, config.stop_at)
     try:
-        while trainer.step < config.steps:
+        while trainer.step < end:
             loss = trainer.train_step()
             if progress:
                 progress(1)
             if trainer.step % config.log_every == 0 or trainer.step == config.steps:
-                log.write(step=trainer.step, loss=loss, seconds=round(time.perf_counter() - started, 3))
+                log.write(step=trainer.step, loss=loss, lr=trainer.scheduler.get_last_lr()[0], seconds=round(time.perf_counter() - started, 3))
             if trainer.step % config.val_every == 0:
                 log.write(step=trainer.step, val_loss=trainer.validation_loss())
             if trainer.step % config.save_every == 0 and trainer.step < config.steps:
@@ -199,7 +207,8 @@ def train(config: TrainConfig, resume: bool = False, progress: Callable[[int], N
         log.write(step=trainer.step, event="interrupted; saved, continue with --resume")
         raise
     trainer.save()
-    record = log.write(step=trainer.step, event="done", rank_checksums=trainer.checksum())
+    event = "done" if trainer.step == config.steps else "stopped"
+    record = log.write(step=trainer.step, event=event, rank_checksums=trainer.checksum())
     main = trainer.accelerator.is_main_process
     trainer.accelerator.wait_for_everyone()
     # destroy the process group on every rank, together, while the interpreter is alive: left to
