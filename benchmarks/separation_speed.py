@@ -37,7 +37,9 @@ SETTINGS = {  # name -> (preset, overrides, job options)
     "fast": ("fast", {}, {}),
     "fast-1-thread": ("fast", {}, {"threads": 1}),
     "fast-batched": ("fast", {}, {"batch_size": 8}),
+    "fast-fp32": ("fast", {}, {"precision": "fp32"}),
     "fast-bf16": ("fast", {}, {"precision": "bf16"}),
+    "fast-batched-16": ("fast", {}, {"batch_size": 16}),
     "fast-K1": ("fast", {"num_samples": 1}, {}),
     "fast-T10": ("fast", {"steps": 10}, {}),
     "fast-dpmpp-2m-T10": ("fast", {"sampler": "dpmpp-2m", "steps": 10}, {}),
@@ -57,7 +59,7 @@ def one(args: argparse.Namespace) -> dict:
     settings = resolve(preset, **overrides)
     prior_options = {"checkpoint": str(args.msdm)} if args.msdm else {}
     job = Job(prior="msdm", prior_options=prior_options, likelihood="dirac", preset=preset, **settings.job_fields(),
-              batch_size=options.get("batch_size", 0), precision=options.get("precision", "fp32"))
+              batch_size=options.get("batch_size", 0), precision=options.get("precision", "auto"))
     started = time.perf_counter()
     model = job.model
     loading = time.perf_counter() - started
@@ -86,7 +88,7 @@ def one(args: argparse.Namespace) -> dict:
     scores = protocol.summary(windows)
     segments = -(-seconds // (0.75 * job.segment))
     return {"setting": args.one, "preset": preset, **{k: v for k, v in dataclasses.asdict(settings).items() if k != "description"},
-            "batch_size": job.batch_size, "precision": job.precision, "threads": torch.get_num_threads(), "audio_seconds": round(seconds, 1),
+            "batch_size": job.batch_size, "precision": job.network_precision, "threads": torch.get_num_threads(), "audio_seconds": round(seconds, 1),
             "real_time_factor": round(wall / seconds, 3), "model_loading_seconds": round(loading, 2),
             "evaluations_per_segment": round(evaluations[0] / segments), "peak_memory_mib": round(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "si_sdri_db": round(float(scores.mean()), 2),

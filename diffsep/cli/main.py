@@ -68,7 +68,7 @@ def run(
     batch_size: int = typer.Option(0, help="Items (segments x channels x samples) per network call; 0: one segment at a time. "
                                     "Larger values batch overlapping segments together; results do not change."),
     device: str = typer.Option("cpu", help="Torch device for the model (the track stays on the CPU)."),
-    precision: str = typer.Option("fp32", help="The network's precision: fp32, bf16 or fp16 (autocast; the sampler stays fp32)."),
+    precision: str = typer.Option("auto", help="The network's precision: fp32, bf16 or fp16 (autocast; the sampler stays fp32); auto: bf16 on a CPU with bf16 instructions (AVX512-BF16, AMX), else fp32."),
     keep_model_sr: bool = typer.Option(False, "--keep-model-sr", help="Write at the model's sample rate, not the input's."),
     flac: bool = typer.Option(False, "--flac", help="Write FLAC instead of WAV."),
     int24: bool = typer.Option(False, "--int24", help="24-bit integer samples."),

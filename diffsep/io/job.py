@@ -24,7 +24,7 @@ from diffsep.initial import INIT_SIGMA
 from diffsep.io import audio
 from diffsep.io.atomic import atomic_path
 from diffsep.io.outputs import OutputFormat, StemWriter
-from diffsep.io.precision import autocast
+from diffsep.io.precision import autocast, resolve
 from diffsep.io.report import Report
 from diffsep.io.scratch import scratch_folder
 from diffsep.io.streaming import Segments, stream_separation
@@ -56,7 +56,7 @@ class Job:
     keep_model_sr: bool = False
     init: str | None = None
     init_sigma: float = INIT_SIGMA
-    precision: str = "fp32"
+    precision: str = "auto"
 
     def run(self, inputs: list[Path], out: Path, fmt: OutputFormat = OutputFormat(), skip_existing: bool = False,
             plot: bool = False, quiet: bool = False) -> Report:
@@ -69,7 +69,7 @@ class Job:
             stem_index(model.stems, name)
         if self.num_samples < 1:
             raise DiffsepError(f"--num-samples must be at least 1, got {self.num_samples}")
-        autocast(self.device, self.precision)  # refuses an unknown precision once, before any track
+        self.network_precision  # refuses an unknown precision once, before any track
         report = Report()
         labels = self.labels(model)
         with Progress(disable=quiet, transient=True) as progress:
@@ -94,6 +94,11 @@ class Job:
         if isinstance(model, torch.nn.Module):  # learned priors; the Gaussian one follows its inputs
             model = model.to(self.device)
         return model
+
+    @functools.cached_property
+    def network_precision(self) -> str:
+        """``precision`` resolved for this job's prior and device (``auto`` -> bf16 or fp32)."""
+        return resolve(self.precision, self.device, isinstance(self.model, torch.nn.Module))
 
     def labels(self, model: Prior) -> list[str]:
         """Output names: each stem (the mean when K > 1), then ``stem_sample{k}`` if asked."""
@@ -204,7 +209,7 @@ class Job:
             start = starts.transpose(0, 1) if len(starts) else self.init  # [N C k, S, L], "wiener" or None
             seeds = [self.seed + 1_000_003 * (first + n) + j for n in range(count) for j in range(channels * k)]
             size = self.batch_size or channels * k  # items per call; per-item seeds make results independent of it
-            with autocast(self.device, self.precision):
+            with autocast(self.device, self.network_precision):
                 parts = [separate(mixture[i : i + size], model, self.likelihood, self.sampler,
                                   known={name: hint[i : i + size] for name, hint in hints.items()},
                                   likelihood_options=self.likelihood_options, sampler_options=self.sampler_options,
@@ -219,7 +224,7 @@ class Job:
         return run
 
     def _write_config(self, path: Path, source: Path, rate: int, out_rate: int, model: Prior) -> None:
-        config = {**asdict(self), "input": str(source), "input_sample_rate": rate, "output_sample_rate": out_rate,
+        config = {**asdict(self), "network_precision": self.network_precision, "input": str(source), "input_sample_rate": rate, "output_sample_rate": out_rate,
                   "stems": model.stems, "model_sample_rate": model.sample_rate}
         with atomic_path(path) as temporary:
             Path(temporary).write_text(json.dumps(config, indent=2, default=str))

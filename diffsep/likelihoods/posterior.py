@@ -11,12 +11,13 @@ from diffsep.errors import DiffsepError
 from diffsep.types import Likelihood, NoiseFn
 
 
-def finite(value: Tensor, component: object, method: str, sigma: Tensor) -> Tensor:
-    """``value``, or a one-line error naming the component that produced NaN or infinity."""
-    if not bool(torch.isfinite(value).all()):
-        raise DiffsepError(f"{type(component).__name__}.{method} returned NaN or infinite values at noise level "
-                           f"sigma = {float(sigma.max()):.4g}; stopped before anything of this track was written")
-    return value
+def blame(sigma: Tensor, *results: tuple[object, str, Tensor]) -> None:
+    """A one-line error naming the first ``(component, method, value)`` whose value holds NaN or
+    infinity; nothing if none does."""
+    for component, method, value in results:
+        if not bool(torch.isfinite(value).all()):
+            raise DiffsepError(f"{type(component).__name__}.{method} returned NaN or infinite values at noise level "
+                               f"sigma = {float(sigma.max()):.4g}; stopped before anything of this track was written")
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,13 @@ class Posterior:
 
     @torch.no_grad()
     def evaluate(self, x: Tensor, sigma: Tensor, noise: NoiseFn) -> tuple[Tensor, Tensor]:
-        """``(z, D)``; a NaN or infinity is stopped where it first appears, naming its source."""
-        z = finite(self.likelihood.condition(x, sigma, noise), self.likelihood, "condition", sigma)
-        denoised = finite(self.prior.denoise(z, sigma), self.prior, "denoise", sigma)  # type: ignore[attr-defined]
-        return z, finite(self.likelihood.correct(z, sigma, denoised), self.likelihood, "correct", sigma)
+        """``(z, D)``; a NaN or infinity stops the run, naming the component it first came from."""
+        z = self.likelihood.condition(x, sigma, noise)
+        denoised = self.prior.denoise(z, sigma)  # type: ignore[attr-defined]
+        corrected = self.likelihood.correct(z, sigma, denoised)
+        if not bool(torch.isfinite(corrected.sum())):  # NaN and inf reach the sum: one reduction per evaluation
+            blame(sigma, (self.likelihood, "condition", z), (self.prior, "denoise", denoised), (self.likelihood, "correct", corrected))
+        return z, corrected
 
     def finalize(self, x: Tensor) -> Tensor:
         return self.likelihood.finalize(x)

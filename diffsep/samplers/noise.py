@@ -39,8 +39,10 @@ class NoiseSampler:
         self.device = device
 
     def __call__(self) -> Tensor:
-        draws = [torch.randn(self.shape, generator=g, dtype=self.dtype, device=self.device) for g in self.gens]
-        return torch.stack(draws)
+        out = torch.empty((len(self.gens), *self.shape), dtype=self.dtype, device=self.device)
+        for item, generator in zip(out, self.gens):
+            item.normal_(generator=generator)  # in place: no per-item tensors to stack
+        return out
 
     @classmethod
     def like(cls, x: Tensor, seed: Seeds) -> "NoiseSampler":
