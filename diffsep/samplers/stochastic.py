@@ -21,7 +21,7 @@ def _derivative(posterior: PosteriorLike, x: Tensor, sigma: float, noise: NoiseF
     """``(z, d, D)``: conditioned state, posterior ODE derivative ``(z - D) / sigma``, denoised."""
     sigmas = torch.full((x.shape[0],), sigma, dtype=x.dtype, device=x.device)
     z, denoised = posterior.evaluate(x, sigmas, noise)
-    return z, (z - denoised) / sigma, denoised
+    return z, torch.sub(z, denoised).div_(sigma), denoised
 
 
 @dataclass(frozen=True)
@@ -67,19 +67,19 @@ class Euler:
             for r in range(self.corrector_steps):
                 # churn: raise the noise level from sigma to sigma_hat
                 if gamma > 0:
-                    x = x + self.s_noise * math.sqrt(sigma_hat**2 - sigma**2) * noise()
+                    x = torch.add(x, noise(), alpha=self.s_noise * math.sqrt(sigma_hat**2 - sigma**2))
                 x, denoised = self.update(posterior, x, sigma_hat, sigma_next, noise)
                 if callback is not None:
                     callback(Step(i, sigma, sigma_hat, x, denoised))
                 # renoise back to level sigma before the next corrector repeat
                 if r < self.corrector_steps - 1:
-                    x = x + math.sqrt(sigma**2 - sigma_next**2) * noise()
+                    x = torch.add(x, noise(), alpha=math.sqrt(sigma**2 - sigma_next**2))
         return posterior.finalize(x)
 
     def update(self, posterior: PosteriorLike, x: Tensor, sigma_hat: float, sigma_next: float, noise: NoiseFn) -> tuple[Tensor, Tensor]:
         """One Euler step of the probability-flow ODE from sigma_hat to sigma_next."""
         z, d, denoised = _derivative(posterior, x, sigma_hat, noise)
-        return z + (sigma_next - sigma_hat) * d, denoised
+        return torch.add(z, d, alpha=sigma_next - sigma_hat), denoised
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class Heun(Euler):
     def update(self, posterior: PosteriorLike, x: Tensor, sigma_hat: float, sigma_next: float, noise: NoiseFn) -> tuple[Tensor, Tensor]:
         """Euler predictor, then the trapezoidal correction at sigma_next."""
         z, d, denoised = _derivative(posterior, x, sigma_hat, noise)
-        x_next = z + (sigma_next - sigma_hat) * d
+        x_next = torch.add(z, d, alpha=sigma_next - sigma_hat)
         if sigma_next == 0:
             return x_next, denoised
         _, d_next, _ = _derivative(posterior, x_next, sigma_next, noise)
