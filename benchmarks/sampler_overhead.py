@@ -8,7 +8,7 @@ is a small untrained conv net (about 60 ms per call) with the paper's sampler, w
 that work is larger. Target: at most 2 % (``overhead_in_loop`` <= 1.02).
 ``overhead_ratio`` divides by the median time of isolated calls instead.
 
-Run: .venv/bin/python benchmarks/sampler_overhead.py [--network shipped|standin]
+Run: .venv/bin/python benchmarks/sampler_overhead.py [--network shipped|standin] [--precision fp32]
 Prints one JSON object per (sampler, likelihood).
 """
 
@@ -102,6 +102,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=2, help="stand-in: items")
     parser.add_argument("--steps", type=int, default=50, help="stand-in: noise levels")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--precision", default="auto", help="shipped: the network's precision (auto, fp32, bf16)")
     args = parser.parse_args()
     torch.manual_seed(0)
     with torch.inference_mode():
@@ -115,7 +116,7 @@ def main() -> None:
         network = build_prior("msdm", {}).eval()
         fast = PRESETS["fast"]
         mixture = 0.1 * torch.randn(1, 12 * network.sample_rate).expand(fast.num_samples, -1)
-        precision = resolve("auto", "cpu", network=True)
+        precision = resolve(args.precision, "cpu", network=True)
         with autocast("cpu", precision):
             row = measure(Timed(network), mixture, "dirac", args.repeats, **fast.separate_options())
         print(json.dumps({"network": "shipped", "preset": "fast", "precision": precision, **row}), flush=True)
