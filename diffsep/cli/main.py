@@ -66,7 +66,7 @@ def run(
     overlap: float = typer.Option(0.25, help="Overlap of neighbouring segments, fraction of a segment."),
     write_samples: bool = typer.Option(False, "--write-samples", help="Also write each sample as <stem>_sample<k>."),
     batch_size: int = typer.Option(0, help="Items (segments x channels x samples) per network call; 0: one segment at a time. "
-                                    "Larger values batch overlapping segments together; results do not change."),
+                                    "Larger values batch overlapping segments together; in fp32 results do not change (bf16 may round differently)."),
     device: str = typer.Option("cpu", help="Torch device for the model (the track stays on the CPU)."),
     precision: str = typer.Option("auto", help="The network's precision: fp32, bf16 or fp16 (autocast; the sampler stays fp32); auto: bf16 on a CPU with bf16 instructions (AVX512-BF16, AMX), else fp32."),
     keep_model_sr: bool = typer.Option(False, "--keep-model-sr", help="Write at the model's sample rate, not the input's."),

@@ -224,8 +224,9 @@ class Job:
         return run
 
     def _write_config(self, path: Path, source: Path, rate: int, out_rate: int, model: Prior) -> None:
-        config = {**asdict(self), "network_precision": self.network_precision, "input": str(source), "input_sample_rate": rate, "output_sample_rate": out_rate,
-                  "stems": model.stems, "model_sample_rate": model.sample_rate}
+        config = {**asdict(self), "network_precision": self.network_precision, "input": str(source),
+                  "input_sample_rate": rate, "output_sample_rate": out_rate, "stems": model.stems,
+                  "model_sample_rate": model.sample_rate}
         with atomic_path(path) as temporary:
             Path(temporary).write_text(json.dumps(config, indent=2, default=str))
 

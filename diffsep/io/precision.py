@@ -29,7 +29,7 @@ def native_bf16(device: str) -> bool:
 
 def resolve(precision: str, device: str, network: bool) -> str:
     """What ``precision`` means for a prior on ``device``: ``auto`` is bf16 for a network on a CPU
-    with bf16 instructions (there: 1.5x faster at the same SI-SDRi, docs/results.md), else fp32
+    with bf16 instructions (there: 1.4x faster at the same SI-SDRi, docs/results.md), else fp32
     (GPUs included: not yet measured)."""
     if checked(precision) != "auto":
         return precision
