@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import resource
 import subprocess
 import sys
@@ -86,7 +87,7 @@ def one(args: argparse.Namespace) -> dict:
         windows.append(protocol.windows(estimates[:, offset : offset + song.shape[-1]], song, model.sample_rate))
         offset += song.shape[-1]
     scores = protocol.summary(windows)
-    segments = -(-seconds // (0.75 * job.segment))
+    segments = 1 + max(0, math.ceil((seconds - job.segment) / (job.segment * (1 - job.overlap))))
     return {"setting": args.one, "preset": preset, **{k: v for k, v in dataclasses.asdict(settings).items() if k != "description"},
             "batch_size": job.batch_size, "precision": job.network_precision, "threads": torch.get_num_threads(), "audio_seconds": round(seconds, 1),
             "real_time_factor": round(wall / seconds, 3), "model_loading_seconds": round(loading, 2),
