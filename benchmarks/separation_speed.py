@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import resource
 import subprocess
 import sys
@@ -81,13 +80,14 @@ def one(args: argparse.Namespace) -> dict:
         wall = time.perf_counter() - started
         estimates = torch.stack([torch.from_numpy(soundfile.read(Path(folder) / "out" / "heldout" / f"{s}.wav", dtype="float32")[0])
                                  for s in model.stems])
-    seconds = sum(song.shape[-1] for song in references) / model.sample_rate
+    frames = sum(song.shape[-1] for song in references)
+    seconds = frames / model.sample_rate
     protocol, windows, offset = Protocol(), [], 0
     for song in references:
         windows.append(protocol.windows(estimates[:, offset : offset + song.shape[-1]], song, model.sample_rate))
         offset += song.shape[-1]
     scores = protocol.summary(windows)
-    segments = 1 + max(0, math.ceil((seconds - job.segment) / (job.segment * (1 - job.overlap))))
+    segments = job._segments(model.sample_rate, frames).count(frames)
     return {"setting": args.one, "preset": preset, **{k: v for k, v in dataclasses.asdict(settings).items() if k != "description"},
             "batch_size": job.batch_size, "precision": job.network_precision, "threads": torch.get_num_threads(), "audio_seconds": round(seconds, 1),
             "real_time_factor": round(wall / seconds, 3), "model_loading_seconds": round(loading, 2),

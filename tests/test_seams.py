@@ -4,7 +4,7 @@ import torch
 
 import diffsep
 from diffsep.evaluation.metrics import si_sdri
-from diffsep.io.streaming import Segments, stream_separation
+from diffsep.io.streaming import OverlapAdd, Segments, stream_separation
 from diffsep.priors import GaussianPrior
 from diffsep.priors.spectra import demo_spectra
 from diffsep.samplers.noise import generators
@@ -31,3 +31,19 @@ def test_segmented_separation_scores_within_half_a_db_of_one_piece():
     score = lambda estimate: float(si_sdri(estimate, stems, mixture[:, None]).mean())  # noqa: E731
     assert abs(score(segmented) - score(whole)) < 0.5, (score(segmented), score(whole))
     assert score(whole) > 3.0  # the comparison is between real separations
+
+
+def test_segments_count_what_overlap_add_separates():
+    segments = Segments(100, 25)
+    for frames in (1, 99, 100, 101, 175, 176, 250, 1000, 1001):
+        seen = []
+
+        def separate(batch, first):
+            seen.append(len(batch))
+            return torch.zeros(len(batch), 1, 1, segments.length)
+
+        stream = OverlapAdd(segments, separate, batch=3)
+        for block in torch.zeros(1, frames).split(37, dim=-1):
+            list(stream.push(block))
+        list(stream.finish())
+        assert sum(seen) == segments.count(frames), frames

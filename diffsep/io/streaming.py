@@ -38,6 +38,12 @@ class Segments:
     def hop(self) -> int:
         return self.length - self.overlap
 
+    def count(self, frames: int) -> int:
+        """How many segments :class:`OverlapAdd` separates for ``frames`` input samples."""
+        if frames <= 0:
+            return 0
+        return 1 + max(0, -(-(frames - self.length) // self.hop))
+
     def window(self) -> Tensor:
         """Trapezoid: linear ramps over the overlap, flat in between (strictly positive)."""
         window = torch.ones(self.length)
