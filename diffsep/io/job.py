@@ -24,7 +24,7 @@ from diffsep.initial import INIT_SIGMA
 from diffsep.io import audio
 from diffsep.io.atomic import atomic_path
 from diffsep.io.outputs import OutputFormat, StemWriter
-from diffsep.io.precision import autocast, resolve
+from diffsep.io.precision import autocast, checked, resolve
 from diffsep.io.report import Report
 from diffsep.io.scratch import scratch_folder
 from diffsep.io.streaming import Segments, stream_separation
@@ -69,7 +69,7 @@ class Job:
             stem_index(model.stems, name)
         if self.num_samples < 1:
             raise DiffsepError(f"--num-samples must be at least 1, got {self.num_samples}")
-        self.network_precision  # refuses an unknown precision once, before any track
+        checked(self.precision)  # an unknown precision is refused once, before any track
         report = Report()
         labels = self.labels(model)
         with Progress(disable=quiet, transient=True) as progress:
