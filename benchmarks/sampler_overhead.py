@@ -8,7 +8,10 @@ is a small untrained conv net (about 60 ms per call) with the paper's sampler, w
 that work is larger. Target: at most 2 % (``overhead_in_loop`` <= 1.02).
 ``overhead_ratio`` divides by the median time of isolated calls instead.
 
-Run: .venv/bin/python benchmarks/sampler_overhead.py [--network shipped|standin] [--precision fp32]
+Both networks run with the allocator settings of ``diffsep run`` (diffsep/io/allocator.py) unless
+``--system-malloc``.
+
+Run: .venv/bin/python benchmarks/sampler_overhead.py [--network shipped|standin] [--precision fp32] [--system-malloc]
 Prints one JSON object per (sampler, likelihood).
 """
 
@@ -24,6 +27,7 @@ from torch import nn
 
 import diffsep
 from diffsep.components import build_prior
+from diffsep.io.allocator import keep_freed_memory
 from diffsep.io.precision import autocast, resolve
 from diffsep.presets import PRESETS
 
@@ -103,7 +107,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=50, help="stand-in: noise levels")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--precision", default="auto", help="shipped: the network's precision (auto, fp32, bf16)")
+    parser.add_argument("--system-malloc", action="store_true", help="keep glibc's default allocator settings")
     args = parser.parse_args()
+    allocator = "system" if args.system_malloc or not keep_freed_memory() else "kept"
     torch.manual_seed(0)
     with torch.inference_mode():
         if args.network == "standin":
@@ -111,7 +117,7 @@ def main() -> None:
             mixture = 0.1 * torch.randn(args.batch, args.length)
             for sampler, likelihood in (("euler", "dirac"), ("heun", "dirac"), ("euler", "gaussian")):
                 row = measure(prior, mixture, likelihood, args.repeats, sampler=sampler, steps=args.steps)
-                print(json.dumps({"network": "standin", **row}), flush=True)
+                print(json.dumps({"network": "standin", "allocator": allocator, **row}), flush=True)
             return
         network = build_prior("msdm", {}).eval()
         fast = PRESETS["fast"]
@@ -119,7 +125,7 @@ def main() -> None:
         precision = resolve(args.precision, "cpu", network=True)
         with autocast("cpu", precision):
             row = measure(Timed(network), mixture, "dirac", args.repeats, **fast.separate_options())
-        print(json.dumps({"network": "shipped", "preset": "fast", "precision": precision, **row}), flush=True)
+        print(json.dumps({"network": "shipped", "preset": "fast", "precision": precision, "allocator": allocator, **row}), flush=True)
 
 
 if __name__ == "__main__":

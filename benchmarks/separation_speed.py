@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -36,6 +37,7 @@ SETTINGS = {  # name -> (preset, overrides, job options)
     "paper": ("paper", {}, {}),
     "fast": ("fast", {}, {}),
     "fast-1-thread": ("fast", {}, {"threads": 1}),
+    "fast-system-malloc": ("fast", {}, {"allocator": "system"}),
     "fast-batched": ("fast", {}, {"batch_size": 8}),
     "fast-fp32": ("fast", {}, {"precision": "fp32"}),
     "fast-bf16": ("fast", {}, {"precision": "bf16"}),
@@ -55,6 +57,7 @@ def songs(data: Path, count: int, stems: list[str], rate: int) -> list[torch.Ten
 def one(args: argparse.Namespace) -> dict:
     """Time one setting in this process; returns its JSON row."""
     preset, overrides, options = SETTINGS[args.one]
+    os.environ["DIFFSEP_ALLOCATOR"] = options.get("allocator", "diffsep")  # "system": glibc's defaults
     torch.set_num_threads(options.get("threads", torch.get_num_threads()))
     settings = resolve(preset, **overrides)
     prior_options = {"checkpoint": str(args.msdm)} if args.msdm else {}
@@ -89,7 +92,8 @@ def one(args: argparse.Namespace) -> dict:
     scores = protocol.summary(windows)
     segments = job._segments(model.sample_rate, frames).count(frames)
     return {"setting": args.one, "preset": preset, **{k: v for k, v in dataclasses.asdict(settings).items() if k != "description"},
-            "batch_size": job.batch_size, "precision": job.network_precision, "threads": torch.get_num_threads(), "audio_seconds": round(seconds, 1),
+            "batch_size": job.batch_size, "precision": job.network_precision, "threads": torch.get_num_threads(),
+            "allocator": os.environ["DIFFSEP_ALLOCATOR"], "audio_seconds": round(seconds, 1),
             "real_time_factor": round(wall / seconds, 3), "model_loading_seconds": round(loading, 2),
             "evaluations_per_segment": round(evaluations[0] / segments), "peak_memory_mib": round(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "si_sdri_db": round(float(scores.mean()), 2),

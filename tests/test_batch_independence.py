@@ -54,3 +54,23 @@ def test_batched_segments_equal_one_by_one(tmp_path):
         assert CliRunner().invoke(app, args).exit_code == 0
         written[size] = torch.from_numpy(soundfile.read(out / "long" / "drums.wav")[0])
     assert torch.allclose(written[0], written[3], atol=1e-6) and torch.allclose(written[0], written[16], atol=1e-6)
+
+
+@pytest.mark.parametrize("inference", [False, True])
+def test_parallel_noise_draws_equal_serial_draws(inference):
+    """The CPU draws items in threads; each item's values are its generator's alone."""
+    from diffsep.samplers.noise import NoiseSampler
+
+    threads = torch.get_num_threads()
+    draws = {}
+    try:
+        for count in (1, 3):
+            torch.set_num_threads(count)
+            with torch.inference_mode(inference):
+                noise = NoiseSampler(generators(5, 21), (2, 1000), torch.float32, "cpu")
+                draws[count] = torch.cat([noise(), noise()])
+    finally:
+        torch.set_num_threads(threads)
+    gens = generators(5, 21)  # the serial reference: two draws, item by item
+    serial = torch.cat([torch.stack([torch.randn(2, 1000, generator=g) for g in gens]) for _ in range(2)])
+    assert torch.equal(draws[1], serial) and torch.equal(draws[3], serial)

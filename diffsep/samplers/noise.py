@@ -1,7 +1,14 @@
-"""Random draws with one generator per batch item, so a seeded result never depends on the batch."""
+"""Random draws with one generator per batch item, so a seeded result never depends on the batch.
+
+On the CPU the items are drawn in parallel threads (a generator draws serially, and the draws are
+most of a sampler's own cost); each item still comes from its own generator alone, so the values
+are those of a serial draw, bit for bit.
+"""
 
 from __future__ import annotations
 
+import functools
+from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence, Union
 
 import torch
@@ -29,6 +36,16 @@ def generators(batch: int, seed: Seeds, device: torch.device | str = "cpu") -> l
     return [torch.Generator(device=device).manual_seed(int(item)) for item in items]  # type: ignore[arg-type]
 
 
+@functools.lru_cache(maxsize=None)
+def _pool(threads: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(threads, thread_name_prefix="diffsep-noise")
+
+
+def _fill(item: Tensor, generator: torch.Generator, inference: bool) -> None:
+    with torch.inference_mode(inference):  # grad modes are per thread: carry the caller's
+        item.normal_(generator=generator)
+
+
 class NoiseSampler:
     """Standard normal noise of a fixed per-item shape, each item from its own generator."""
 
@@ -36,12 +53,17 @@ class NoiseSampler:
         self.gens = list(gens)
         self.shape = tuple(shape)
         self.dtype = dtype
-        self.device = device
+        self.device = torch.device(device)
 
     def __call__(self) -> Tensor:
         out = torch.empty((len(self.gens), *self.shape), dtype=self.dtype, device=self.device)
-        for item, generator in zip(out, self.gens):
-            item.normal_(generator=generator)  # in place: no per-item tensors to stack
+        threads = min(torch.get_num_threads(), len(self.gens))
+        inference = torch.is_inference_mode_enabled()
+        if self.device.type != "cpu" or threads < 2:
+            for item, generator in zip(out, self.gens):
+                _fill(item, generator, inference)  # in place: no per-item tensors to stack
+        else:
+            list(_pool(threads).map(_fill, out, self.gens, [inference] * len(self.gens)))
         return out
 
     @classmethod
