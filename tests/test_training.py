@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from diffsep.cli import app
 from diffsep.data.synth import SynthConfig, synthesize
 from diffsep.errors import DiffsepError
+from diffsep.evaluation.denoising import LEVELS
 from diffsep.priors import checkpoints, learned_io
 from diffsep.training import TrainConfig
 from diffsep.training.trainer import learning_rate_factor
@@ -64,7 +65,11 @@ def test_training_lowers_the_loss_and_exports_the_ema_prior(data, tmp_path):
     metadata = json.loads((tmp_path / "run" / "config.json").read_text())
     assert metadata["prior"] == "weak" and metadata["steps"] == 40
     lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
-    assert any("val_loss" in line and line["val_loss"] is not None for line in lines)
+    validations = [line for line in lines if "val_loss" in line]
+    assert validations and all(line["val_loss"] is not None for line in validations)
+    # the run-independent protocol's errors, in dB at its fixed levels; a trained network beats silence (0 dB)
+    assert all(list(line["val_error_db"]) == [f"{level:g}" for level in LEVELS] for line in validations)
+    assert validations[-1]["val_error_db"]["0.001"] < 0
 
 
 def test_the_learning_rate_warms_up_then_stays_or_follows_a_half_cosine_to_zero():

@@ -22,6 +22,7 @@ from torch import Tensor
 from diffsep.data.datasets import FixedChunks, RandomChunks
 from diffsep.data.layout import read_manifest
 from diffsep.errors import DiffsepError
+from diffsep.evaluation.denoising import denoising_errors
 from diffsep.io.atomic import atomic_path
 from diffsep.priors import checkpoints, learned_io
 from diffsep.priors.edm import LogNormalSigma, Preconditioning
@@ -145,6 +146,15 @@ class Trainer:
         generator = _generator(self.accelerator.device, self.config.seed, -1)
         return float(diffusion_loss(self.ema.shadow, clean, self.sigmas, self.preconditioning, generator))
 
+    def validation_errors(self) -> dict[str, float] | None:
+        """EMA weights on the validation chunks under the run-independent protocol of
+        :mod:`diffsep.evaluation.denoising` (dB at fixed levels): comparable across runs."""
+        clean = self.validation_batch
+        if clean is None:
+            return None
+        scale = self.config.data_scale
+        return denoising_errors(self.ema.shadow, clean / scale, scale=scale, batch=self.config.batch_size)
+
     def save(self) -> None:
         """Training state (for --resume) and the EMA prior (for inference), both atomically."""
         now = time.process_time()
@@ -199,7 +209,7 @@ def train(config: TrainConfig, resume: bool = False, progress: Callable[[int], N
             if trainer.step % config.log_every == 0 or trainer.step == config.steps:
                 log.write(step=trainer.step, loss=loss, lr=trainer.scheduler.get_last_lr()[0], seconds=round(time.perf_counter() - started, 3))
             if trainer.step % config.val_every == 0:
-                log.write(step=trainer.step, val_loss=trainer.validation_loss())
+                log.write(step=trainer.step, val_loss=trainer.validation_loss(), val_error_db=trainer.validation_errors())
             if trainer.step % config.save_every == 0 and trainer.step < config.steps:
                 trainer.save()
     except KeyboardInterrupt:
