@@ -90,7 +90,7 @@ def one(args: argparse.Namespace) -> dict:
         windows.append(protocol.windows(estimates[:, offset : offset + song.shape[-1]], song, model.sample_rate))
         offset += song.shape[-1]
     scores = protocol.summary(windows)
-    segments = job._segments(model.sample_rate, frames).count(frames)
+    segments = job.segments_for(model.sample_rate, frames).count(frames)
     return {"setting": args.one, "preset": preset, **{k: v for k, v in dataclasses.asdict(settings).items() if k != "description"},
             "batch_size": job.batch_size, "precision": job.network_precision, "threads": torch.get_num_threads(),
             "allocator": os.environ["DIFFSEP_ALLOCATOR"], "audio_seconds": round(seconds, 1),

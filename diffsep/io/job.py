@@ -115,7 +115,7 @@ class Job:
             raise DiffsepError(f"{str(path)!r} is too short ({frames / rate:.3f} s); the model needs at least {MIN_SECONDS} s")
         out_rate = model.sample_rate if self.keep_model_sr else rate
         out_frames = round(frames * out_rate / rate)
-        segments = self._segments(model.sample_rate, math.ceil(frames * model.sample_rate / rate))
+        segments = self.segments_for(model.sample_rate, math.ceil(frames * model.sample_rate / rate))
         scratch = scratch_folder()
         writers = [StemWriter(fmt.path(out, path.stem, label), out_rate, channels, out_frames, Path(scratch.name)) for label in labels]
         task = progress.add_task(f"{path.name} (seconds of audio)", total=round(frames / rate, 1))
@@ -147,8 +147,9 @@ class Job:
         self._write_config(fmt.path(out, path.stem, "config", "json"), path, rate, out_rate, model)
         return paths
 
-    def _segments(self, model_rate: int, model_frames: int) -> Segments:
-        """The configured segments, or one segment as long as a shorter track."""
+    def segments_for(self, model_rate: int, model_frames: int) -> Segments:
+        """How a track of ``model_frames`` (at the prior's rate) is cut: the configured segments,
+        or one segment as long as a shorter track. Public for benchmarks that count evaluations."""
         length = int(self.segment * model_rate)
         if model_frames <= length:
             return Segments(model_frames, 0)
