@@ -45,8 +45,11 @@ EXAMPLE = Path(__file__).parents[1] / "examples" / "audio"
 Method = Callable[[torch.Tensor], torch.Tensor]
 """``mixtures [N, T] -> stems [N, S, T]``."""
 
+PRESET_OPTIONS = {name: {**p.separate_options(), "samples": p.num_samples} for name, p in PRESETS.items()}
 LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "paper" are the CLI's presets
-    **{name: {**p.separate_options(), "samples": p.num_samples} for name, p in PRESETS.items()},
+    **PRESET_OPTIONS,
+    **{f"fast-sigma-{sigma}": {**PRESET_OPTIONS["fast"], "init_sigma": sigma} for sigma in (0.15, 0.2, 0.3)},
+    "fast-T30": {**PRESET_OPTIONS["fast"], "steps": 30},
     "dirac-T50": dict(steps=50),
     "dirac-T50-K4": dict(steps=50, samples=4),
     "gaussian-T50": dict(likelihood="gaussian", steps=50, sampler_options={"s_churn": 40.0}),
