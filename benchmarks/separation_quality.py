@@ -49,7 +49,8 @@ PRESET_OPTIONS = {name: {**p.separate_options(), "samples": p.num_samples} for n
 LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "paper" are the CLI's presets
     **PRESET_OPTIONS,
     **{f"fast-sigma-{sigma}": {**PRESET_OPTIONS["fast"], "init_sigma": sigma} for sigma in (0.15, 0.2, 0.3)},
-    "fast-T30": {**PRESET_OPTIONS["fast"], "steps": 30},
+    **{f"fast-T{steps}": {**PRESET_OPTIONS["fast"], "steps": steps} for steps in (20, 30, 40)},
+    "fast-sigma-0.15-T30": {**PRESET_OPTIONS["fast"], "init_sigma": 0.15, "steps": 30},
     "dirac-T50": dict(steps=50),
     "dirac-T50-K4": dict(steps=50, samples=4),
     "gaussian-T50": dict(likelihood="gaussian", steps=50, sampler_options={"s_churn": 40.0}),
@@ -109,7 +110,7 @@ def prior_metadata(path: Path) -> dict:
 def references(args: argparse.Namespace, stems: list[str], rate: int) -> dict[str, list[torch.Tensor]]:
     """Held-out songs ``[S, T]`` and the bundled example, at ``rate``."""
     songs = []
-    for folder in tracks(args.data, "test")[: args.tracks]:
+    for folder in tracks(args.data, args.split)[: args.tracks]:
         track = Track.open(folder, stems, rate)
         songs.append(track.read(0, track.frames))
     example = torch.stack([audio.read(EXAMPLE / "reference" / f"{stem}.wav", rate)[0].mean(0) for stem in stems])
@@ -130,6 +131,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="mini-Slakh set: test split scored, train split fits the Gaussian")
     parser.add_argument("--tracks", type=int, default=20)
+    parser.add_argument("--split", default="test", help="split scored (validation: choose settings there, report on test)")
     parser.add_argument("--msdm", type=Path, nargs="*", default=[], help="learned checkpoints (default: the shipped one)")
     parser.add_argument("--configs", default="refine-0.3", help=f"comma-separated, from {', '.join(LEARNED)}")
     parser.add_argument("--baselines", action=argparse.BooleanOptionalAction, default=True)
