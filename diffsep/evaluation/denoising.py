@@ -20,6 +20,8 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor
 
+from diffsep.tensors import expand_as
+
 LEVELS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 SEED = 20_240_601
 """The protocol's own seed: every prior sees the same noise."""
@@ -45,7 +47,7 @@ def denoising_errors(denoise: Callable[[Tensor, Tensor], Tensor], clean: Tensor,
             for first in range(0, clean.shape[0], batch):
                 x0 = clean[first : first + batch] * scale
                 sigma = torch.full((x0.shape[0],), level * scale, device=clean.device)
-                denoised = denoise(x0 + sigma[:, None, None] * noise[first : first + batch], sigma)
+                denoised = denoise(x0 + expand_as(sigma, x0) * noise[first : first + batch], sigma)
                 squared += float((denoised - x0).double().square().sum()) / scale**2
             errors[f"{level:g}"] = round(10 * math.log10(squared / energy), 3)
     return errors
