@@ -51,6 +51,7 @@ LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "p
     **{f"fast-sigma-{sigma}": {**PRESET_OPTIONS["fast"], "init_sigma": sigma} for sigma in (0.15, 0.2, 0.3)},
     **{f"fast-T{steps}": {**PRESET_OPTIONS["fast"], "steps": steps} for steps in (20, 30, 40)},
     "fast-sigma-0.15-T30": {**PRESET_OPTIONS["fast"], "init_sigma": 0.15, "steps": 30},
+    "fast-K1": {**PRESET_OPTIONS["fast"], "samples": 1},  # one posterior sample, not the mean of 4
     "dirac-T50": dict(steps=50),
     "dirac-T50-K4": dict(steps=50, samples=4),
     "gaussian-T50": dict(likelihood="gaussian", steps=50, sampler_options={"s_churn": 40.0}),

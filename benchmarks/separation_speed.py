@@ -29,6 +29,7 @@ import torch
 from diffsep.data.datasets import Track
 from diffsep.data.layout import tracks
 from diffsep.evaluation.metrics import Protocol
+from diffsep.io import allocator
 from diffsep.io.job import Job
 from diffsep.io.outputs import OutputFormat
 from diffsep.presets import PRESETS, resolve
@@ -93,7 +94,7 @@ def one(args: argparse.Namespace) -> dict:
     segments = job.segments_for(model.sample_rate, frames).count(frames)
     return {"setting": args.one, "preset": preset, **{k: v for k, v in dataclasses.asdict(settings).items() if k != "description"},
             "batch_size": job.batch_size, "precision": job.network_precision, "threads": torch.get_num_threads(),
-            "allocator": os.environ["DIFFSEP_ALLOCATOR"], "audio_seconds": round(seconds, 1),
+            "allocator": "kept" if allocator.applies() else "system", "audio_seconds": round(seconds, 1),
             "real_time_factor": round(wall / seconds, 3), "model_loading_seconds": round(loading, 2),
             "evaluations_per_segment": round(evaluations[0] / segments), "peak_memory_mib": round(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "si_sdri_db": round(float(scores.mean()), 2),

@@ -37,9 +37,14 @@ def _user_chose() -> bool:
             or any(name.startswith("MALLOC_") for name in environ) or "malloc" in environ.get("LD_PRELOAD", ""))
 
 
+def applies() -> bool:
+    """Whether :func:`keep_freed_memory` changes anything here: glibc on Linux, and no choice of the user's."""
+    return platform.system() == "Linux" and platform.libc_ver()[0] == "glibc" and not _user_chose()
+
+
 def keep_freed_memory() -> bool:
     """Set glibc to keep freed memory for reuse; ``True`` when the settings were applied."""
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc" or _user_chose():
+    if not applies():
         return False
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]

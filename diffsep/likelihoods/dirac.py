@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import torch
 from torch import Tensor
@@ -36,6 +37,11 @@ class Dirac(Unconditional):
     def free(self) -> list[int]:
         return [n for n in self.over if n != self.constrained]
 
+    @cached_property
+    def _free_index(self) -> Tensor:
+        # built once per likelihood, not at every evaluation (a host-to-device copy on CUDA)
+        return torch.tensor(self.free, device=self.mixture.device)
+
     def condition(self, x: Tensor, sigma: Tensor, noise: NoiseFn) -> Tensor:
         return self.finalize(x)
 
@@ -43,7 +49,7 @@ class Dirac(Unconditional):
         # D'_n = D_n + (z_k - D_k) gives d'_n = d_n - d_k; D'_k = z_k gives d'_k = 0.
         k, free = self.constrained, self.free
         offset = (x[:, k] - denoised[:, k]).unsqueeze(1).expand(-1, len(free), -1)
-        out = denoised.index_add(1, torch.tensor(free, device=x.device), offset)  # one pass, not a gather and two copies
+        out = denoised.index_add(1, self._free_index, offset)  # one pass, not a gather and two copies
         out[:, k] = x[:, k]
         return out
 
