@@ -13,7 +13,10 @@ Run (test set rendered with a seed no training run used):
     .venv/bin/diffsep data synth -o data/heldout99 --seed 99 --tracks 200 --seconds 8 --sample-rate 11025 --workers 2
     .venv/bin/python benchmarks/separation_quality.py --data data/heldout99 --tracks 20 \
         [--msdm CKPT ...] [--configs default,refine-0.3,...] [--write]
-Prints one JSON object per row; --write replaces the marked block of docs/results.md.
+Prints one JSON object per row (with each song's score), then one per learned row against the
+first learned row on the same songs (mean per-song difference and its standard error: a paired
+comparison, far less noisy than two averages); --write replaces the marked block of docs/results.md.
+Choose settings on songs of another seed (e.g. 60 test songs of ``--seed 98``), report on these.
 Several --msdm checkpoints (snapshots of one run) give the SI-SDRi-vs-CPU-hours curve.
 """
 
@@ -52,6 +55,9 @@ LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "p
     **{f"fast-T{steps}": {**PRESET_OPTIONS["fast"], "steps": steps} for steps in (20, 30, 40)},
     "fast-sigma-0.15-T30": {**PRESET_OPTIONS["fast"], "init_sigma": 0.15, "steps": 30},
     "fast-K1": {**PRESET_OPTIONS["fast"], "samples": 1},  # one posterior sample, not the mean of 4
+    "fast-K8": {**PRESET_OPTIONS["fast"], "samples": 8},
+    # stop at sigma_min = s: the last step returns the denoiser's estimate there (Tweedie), not a sample
+    **{f"fast-end-{s}": {**PRESET_OPTIONS["fast"], "sigma_min": s} for s in (0.003, 0.01, 0.03)},
     "dirac-T50": dict(steps=50),
     "dirac-T50-K4": dict(steps=50, samples=4),
     "gaussian-T50": dict(likelihood="gaussian", steps=50, sampler_options={"s_churn": 40.0}),
@@ -118,14 +124,16 @@ def references(args: argparse.Namespace, stems: list[str], rate: int) -> dict[st
     return {f"{len(songs)} held-out songs": songs, "bundled example": [example]}
 
 
-def score(method: Method | None, songs: list[torch.Tensor], rate: int) -> tuple[torch.Tensor, int]:
-    """Per-stem SI-SDRi ``[S]`` and the number of windows; ``None`` is the ideal ratio mask."""
+def score(method: Method | None, songs: list[torch.Tensor], rate: int) -> tuple[torch.Tensor, list[float], int]:
+    """Per-stem SI-SDRi ``[S]``, each song's mean over its windows and stems (for paired
+    comparisons of two methods), and the number of windows; ``None`` is the ideal ratio mask."""
     protocol, windows = Protocol(), []
     for reference in songs:
         mixture = reference.sum(0)
         estimate = ideal_ratio_mask(mixture, reference) if method is None else method(mixture[None])[0]
         windows.append(protocol.windows(estimate, reference, rate))
-    return protocol.summary(windows), int(sum(len(w) for w in windows))
+    per_song = [round(float(w.mean()), 2) for w in windows]
+    return protocol.summary(windows), per_song, int(sum(len(w) for w in windows))
 
 
 def main() -> None:
@@ -141,9 +149,9 @@ def main() -> None:
     paths = args.msdm or [Path(diffsep.priors.__file__).parent.parent / "assets" / diffsep.priors.DEFAULT_MSDM]
     first = learned_io.load(paths[0])
     stems, rate = first.stems, first.sample_rate
-    gaussian = fit_gaussian(args.data, stems, rate, "train")
     methods: dict[str, tuple[Method | None, dict]] = {}
     if args.baselines:
+        gaussian = fit_gaussian(args.data, stems, rate, "train")
         methods["Wiener filter (Gaussian fitted on train, posterior mean)"] = (gaussian.posterior_mean, {})
         methods["Wiener filter (shipped Gaussian, what --init wiener starts from)"] = (wiener(first), {})
         for k in (1, 4):
@@ -154,14 +162,30 @@ def main() -> None:
     for name, (method, extra) in methods.items():
         for where, songs in references(args, stems, rate).items():
             started = time.process_time()
-            scores, windows = score(method, songs, rate)
+            scores, per_song, windows = score(method, songs, rate)
             row = {"method": name, "songs": where, **{s: round(float(v), 2) for s, v in zip(stems, scores)},
                    "all": round(float(scores.mean()), 2), "windows": windows,
-                   "cpu_seconds": round(time.process_time() - started, 1), **extra}
+                   "cpu_seconds": round(time.process_time() - started, 1), **extra, "per_song": per_song}
             rows.append(row)
             print(json.dumps(row), flush=True)
+    for line in paired(rows):
+        print(json.dumps(line), flush=True)
     if args.write:
         write_table(rows, stems, " ".join(["benchmarks/separation_quality.py", *(a for a in sys.argv[1:] if a != "--write")]))
+
+
+def paired(rows: list[dict]) -> list[dict]:
+    """Each learned row against the first learned row on the same songs: the mean of the per-song
+    differences and its standard error, so that two settings are told apart by more than noise."""
+    lines = []
+    for where in dict.fromkeys(r["songs"] for r in rows):
+        learned = [r for r in rows if r["songs"] == where and "checkpoint" in r]
+        for row in learned[1:]:
+            diff = torch.tensor(row["per_song"]) - torch.tensor(learned[0]["per_song"])
+            se = round(float(diff.std() / len(diff) ** 0.5), 3) if len(diff) > 1 else None  # JSON has no NaN
+            lines.append({"paired": row["method"], "against": learned[0]["method"], "songs": where,
+                          "mean_difference": round(float(diff.mean()), 3), "standard_error": se})
+    return lines
 
 
 def write_table(rows: list[dict], stems: list[str], command: str) -> None:
