@@ -3,7 +3,10 @@
 ``--network shipped`` times the CLI default itself: the shipped prior on one 12-s segment with the
 ``fast`` preset's K samples as the batch (refinement from the Wiener filter, 20 levels, Euler,
 Dirac) under the default precision; what the sampler, the likelihood, the per-item noise, the NaN
-checks and the initial Wiener separation add is ``overhead_in_loop - 1``. ``--network standin``
+checks and the initial Wiener separation add is ``overhead_in_loop - 1``. ``--network paper``
+is the same separation around an untrained network of MSDM's own size (the ``paper`` preset, about
+405 M parameters, 22050 Hz) on ``--seconds`` of audio: the overhead of the sampler where the paper
+runs it. ``--network standin``
 is a small untrained conv net (about 60 ms per call) with the paper's sampler, where the share of
 that work is larger. Target: at most 2 % (``overhead_in_loop`` <= 1.02).
 ``overhead_ratio`` divides by the median time of isolated calls instead.
@@ -11,7 +14,7 @@ that work is larger. Target: at most 2 % (``overhead_in_loop`` <= 1.02).
 Both networks run with the allocator settings of ``diffsep run`` (diffsep/io/allocator.py) unless
 ``--system-malloc``.
 
-Run: .venv/bin/python benchmarks/sampler_overhead.py [--network shipped|standin] [--precision fp32] [--system-malloc]
+Run: .venv/bin/python benchmarks/sampler_overhead.py [--network shipped|paper|standin] [--seconds 2] [--precision fp32] [--system-malloc]
 Prints one JSON object per (sampler, likelihood).
 """
 
@@ -30,6 +33,7 @@ from diffsep.components import build_prior
 from diffsep.io.allocator import keep_freed_memory
 from diffsep.io.precision import autocast, resolve
 from diffsep.presets import PRESETS
+from diffsep.priors import learned_io
 
 
 class ConvPrior:
@@ -101,7 +105,8 @@ def measure(prior: Timed, mixture: torch.Tensor, likelihood: str, repeats: int, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--network", choices=("shipped", "standin"), default="shipped")
+    parser.add_argument("--network", choices=("shipped", "paper", "standin"), default="shipped")
+    parser.add_argument("--seconds", type=float, default=2.0, help="paper: seconds of audio (shipped: one 12-s segment)")
     parser.add_argument("--length", type=int, default=16384, help="stand-in: samples per item")
     parser.add_argument("--batch", type=int, default=2, help="stand-in: items")
     parser.add_argument("--steps", type=int, default=50, help="stand-in: noise levels")
@@ -119,13 +124,16 @@ def main() -> None:
                 row = measure(prior, mixture, likelihood, args.repeats, sampler=sampler, steps=args.steps)
                 print(json.dumps({"network": "standin", "allocator": allocator, **row}), flush=True)
             return
-        network = build_prior("msdm", {}).eval()
+        if args.network == "paper":
+            network, seconds = learned_io.from_preset("msdm", "paper", ["bass", "drums", "guitar", "piano"], 22050).eval(), args.seconds
+        else:
+            network, seconds = build_prior("msdm", {}).eval(), 12.0
         fast = PRESETS["fast"]
-        mixture = 0.1 * torch.randn(1, 12 * network.sample_rate).expand(fast.num_samples, -1)
+        mixture = 0.1 * torch.randn(1, int(seconds * network.sample_rate)).expand(fast.num_samples, -1)
         precision = resolve(args.precision, "cpu", network=True)
         with autocast("cpu", precision):
             row = measure(Timed(network), mixture, "dirac", args.repeats, **fast.separate_options())
-        print(json.dumps({"network": "shipped", "preset": "fast", "precision": precision, "allocator": allocator, **row}), flush=True)
+        print(json.dumps({"network": args.network, "preset": "fast", "precision": precision, "allocator": allocator, **row}), flush=True)
 
 
 if __name__ == "__main__":

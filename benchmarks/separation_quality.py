@@ -54,8 +54,7 @@ LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "p
     **{f"fast-sigma-{sigma}": {**PRESET_OPTIONS["fast"], "init_sigma": sigma} for sigma in (0.15, 0.2, 0.3)},
     **{f"fast-T{steps}": {**PRESET_OPTIONS["fast"], "steps": steps} for steps in (20, 30, 40)},
     "fast-sigma-0.15-T30": {**PRESET_OPTIONS["fast"], "init_sigma": 0.15, "steps": 30},
-    "fast-K1": {**PRESET_OPTIONS["fast"], "samples": 1},  # one posterior sample, not the mean of 4
-    "fast-K8": {**PRESET_OPTIONS["fast"], "samples": 8},
+    **{f"fast-K{k}": {**PRESET_OPTIONS["fast"], "samples": k} for k in (1, 6, 8)},  # K1: one posterior sample
     # stop at sigma_min = s: the last step returns the denoiser's estimate there (Tweedie), not a sample
     **{f"fast-end-{s}": {**PRESET_OPTIONS["fast"], "sigma_min": s} for s in (0.003, 0.01, 0.03)},
     "dirac-T50": dict(steps=50),

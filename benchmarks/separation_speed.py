@@ -44,6 +44,10 @@ SETTINGS = {  # name -> (preset, overrides, job options)
     "fast-bf16": ("fast", {}, {"precision": "bf16"}),
     "fast-batched-16": ("fast", {}, {"batch_size": 16}),
     "fast-K1": ("fast", {"num_samples": 1}, {}),
+    "fast-K6": ("fast", {"num_samples": 6}, {}),
+    "fast-K8": ("fast", {"num_samples": 8}, {}),
+    "fast-K8-fp32": ("fast", {"num_samples": 8}, {"precision": "fp32"}),
+    **{f"fast-K8-calls-of-{n}": ("fast", {"num_samples": 8}, {"batch_size": n}) for n in (2, 4)},  # a segment's 8 samples in 8 / n calls
     "fast-T10": ("fast", {"steps": 10}, {}),
     "fast-dpmpp-2m-T10": ("fast", {"sampler": "dpmpp-2m", "steps": 10}, {}),
     "fast-heun-T10": ("fast", {"sampler": "heun", "steps": 10}, {}),
