@@ -11,7 +11,7 @@ is a small untrained conv net (about 60 ms per call) with the paper's sampler, w
 that work is larger. Target: at most 2 % (``overhead_in_loop`` <= 1.02).
 ``overhead_ratio`` divides by the median time of isolated calls instead.
 
-Both networks run with the allocator settings of ``diffsep run`` (diffsep/io/allocator.py) unless
+All three networks run with the allocator settings of ``diffsep run`` (diffsep/io/allocator.py) unless
 ``--system-malloc``.
 
 Run: .venv/bin/python benchmarks/sampler_overhead.py [--network shipped|paper|standin] [--seconds 2] [--precision fp32] [--system-malloc]

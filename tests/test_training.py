@@ -32,9 +32,14 @@ def data(tmp_path_factory):
     return root
 
 
-def _losses(run: Path) -> dict[int, float]:
+def _logged(run: Path, key: str) -> dict[int, float]:
+    """Step -> ``key`` of every log line that has it."""
     lines = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
-    return {line["step"]: line["loss"] for line in lines if "loss" in line}
+    return {line["step"]: line[key] for line in lines if key in line}
+
+
+def _losses(run: Path) -> dict[int, float]:
+    return _logged(run, "loss")
 
 
 def _train(data, out, *extra):
@@ -56,18 +61,13 @@ def test_resume_reproduces_the_uninterrupted_losses(data, tmp_path, decay):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def _rates(run: Path) -> dict[int, float]:
-    lines = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
-    return {line["step"]: line["lr"] for line in lines if "lr" in line}
-
-
 def test_resume_with_fewer_steps_shortens_the_cosine_from_there(data, tmp_path):
     """A run aimed at 8 steps, stopped at 3 and resumed with --steps 6, follows the 6-step
     cosine from step 4 on and ends annealed (how a long run is cut to fit a session)."""
     _train(data, tmp_path / "whole", "--steps", "6", "--lr-decay", "cosine")
     _train(data, tmp_path / "cut", "--steps", "8", "--lr-decay", "cosine", "--stop-at", "3")
     _train(data, tmp_path / "cut", "--steps", "6", "--lr-decay", "cosine", "--resume")
-    whole, cut = _rates(tmp_path / "whole"), _rates(tmp_path / "cut")
+    whole, cut = _logged(tmp_path / "whole", "lr"), _logged(tmp_path / "cut", "lr")
     assert cut[3] > whole[3]  # the 8-step cosine had decayed less by step 3
     assert [cut[k] for k in (4, 5, 6)] == pytest.approx([whole[k] for k in (4, 5, 6)])
     assert cut[6] == pytest.approx(0.0, abs=1e-12) and max(_losses(tmp_path / "cut")) == 6
