@@ -41,6 +41,7 @@ from diffsep.io import audio
 from diffsep.presets import PRESETS
 from diffsep.priors import learned_io
 from diffsep.priors.fitting import fit_gaussian
+from diffsep.priors.gaussian import GaussianPrior
 
 RESULTS = Path(__file__).parents[1] / "docs" / "results.md"
 BEGIN, END = "<!-- separation_quality:begin -->", "<!-- separation_quality:end -->"
@@ -55,8 +56,12 @@ LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "p
     **{f"fast-T{steps}": {**PRESET_OPTIONS["fast"], "steps": steps} for steps in (20, 30, 40)},
     "fast-sigma-0.15-T30": {**PRESET_OPTIONS["fast"], "init_sigma": 0.15, "steps": 30},
     **{f"fast-K{k}": {**PRESET_OPTIONS["fast"], "samples": k} for k in (1, 6, 8)},  # K1: one posterior sample
-    # stop at sigma_min = s: the last step returns the denoiser's estimate there (Tweedie), not a sample
-    **{f"fast-end-{s}": {**PRESET_OPTIONS["fast"], "sigma_min": s} for s in (0.003, 0.01, 0.03)},
+    # the same 80 evaluations as fast, spent on more samples and fewer levels
+    **{f"fast-K{k}-T{t}": {**PRESET_OPTIONS["fast"], "samples": k, "steps": t} for k, t in ((5, 16), (8, 10), (10, 8))},
+    # the schedule's shape: rho and the last level sigma_min (the last step returns the denoiser's
+    # estimate there, as Tweedie's formula). Session 6's fast: rho 7, 1e-4; session 7's: 2, 0.003
+    **{f"fast-rho-{rho:g}-end-{s:g}": {**PRESET_OPTIONS["fast"], "rho": float(rho), "sigma_min": s}
+       for rho, s in ((7, 1e-4), (3, 1e-4), (12, 1e-4), (7, 0.003), (7, 0.01), (7, 0.03), (1, 0.003), (3, 0.003), (3, 0.001))},
     "dirac-T50": dict(steps=50),
     "dirac-T50-K4": dict(steps=50, samples=4),
     "gaussian-T50": dict(likelihood="gaussian", steps=50, sampler_options={"s_churn": 40.0}),
@@ -94,14 +99,19 @@ def posterior_mean(prior, samples: int, likelihood: str = "dirac", **options) ->
     return run
 
 
-def learned_methods(paths: list[Path], configs: list[str]) -> dict[str, tuple[Method, dict]]:
+def learned_methods(paths: list[Path], configs: list[str], wiener_init: Path | None = None) -> dict[str, tuple[Method, dict]]:
+    """``wiener_init``: a Gaussian checkpoint whose Wiener filter replaces the shipped one as the
+    initial separation of the refining configurations."""
     methods = {}
+    init = GaussianPrior.load(str(wiener_init)).posterior_mean if wiener_init else "wiener"
     for path in paths:
         prior = learned_io.load(path)
         lineage = {k: v for k, v in prior_metadata(path).items() if k in ("training_steps", "cpu_hours")}
         tag = f"{path.stem} ({lineage.get('training_steps', '?')} steps, {lineage.get('cpu_hours', '?')} CPU-h)"
+        tag += f", init {wiener_init.name}" if wiener_init else ""
         for config in configs:
             options = dict(LEARNED[config])
+            options.update({"init": init} if options.get("init") == "wiener" else {})
             methods[f"msdm {config}: {tag}"] = (posterior_mean(prior, options.pop("samples", 1), **options),
                                                 {"checkpoint": str(path), **lineage})
     return methods
@@ -143,6 +153,8 @@ def main() -> None:
     parser.add_argument("--msdm", type=Path, nargs="*", default=[], help="learned checkpoints (default: the shipped one)")
     parser.add_argument("--configs", default="refine-0.3", help=f"comma-separated, from {', '.join(LEARNED)}")
     parser.add_argument("--baselines", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--wiener-init", type=Path, default=None,
+                        help="Gaussian checkpoint (diffsep fit-gaussian) to refine from instead of the shipped Wiener filter")
     parser.add_argument("--write", action="store_true", help="replace the marked block of docs/results.md")
     args = parser.parse_args()
     paths = args.msdm or [Path(diffsep.priors.__file__).parent.parent / "assets" / diffsep.priors.DEFAULT_MSDM]
@@ -156,7 +168,7 @@ def main() -> None:
         for k in (1, 4):
             methods[f"Gaussian fitted on train + dirac T=50, mean of {k}"] = (posterior_mean(gaussian, k, steps=50), {})
         methods["ideal ratio mask (oracle)"] = (None, {})
-    methods.update(learned_methods(paths, [c.strip() for c in args.configs.split(",") if c.strip()]))
+    methods.update(learned_methods(paths, [c.strip() for c in args.configs.split(",") if c.strip()], args.wiener_init))
     rows = []
     for name, (method, extra) in methods.items():
         for where, songs in references(args, stems, rate).items():

@@ -47,6 +47,7 @@ SETTINGS = {  # name -> (preset, overrides, job options)
     "fast-K6": ("fast", {"num_samples": 6}, {}),
     "fast-K8": ("fast", {"num_samples": 8}, {}),
     "fast-K8-fp32": ("fast", {"num_samples": 8}, {"precision": "fp32"}),
+    **{f"fast-K{k}-T{t}": ("fast", {"num_samples": k, "steps": t}, {}) for k, t in ((5, 16), (8, 10), (10, 8))},
     **{f"fast-K8-calls-of-{n}": ("fast", {"num_samples": 8}, {"batch_size": n}) for n in (2, 4)},  # a segment's 8 samples in 8 / n calls
     "fast-T10": ("fast", {"steps": 10}, {}),
     "fast-dpmpp-2m-T10": ("fast", {"sampler": "dpmpp-2m", "steps": 10}, {}),

@@ -8,7 +8,7 @@ clean stems' energy, in dB:
     error(sigma) = 10 log10( sum (D(x0 + sigma n; sigma) - x0)^2 / sum x0^2 )
 
 Lower is better; 0 dB is the error of answering silence. The levels span the range the samplers
-use: ``fast`` refines from sigma 0.1 down to 1e-4, MSDM's separation starts at 1 (audio units,
+use: ``fast`` refines from sigma 0.1 down to 0.003, MSDM's separation starts at 1 (audio units,
 on mixtures brought to the prior's training level, about 0.1 RMS for the shipped prior).
 """
 
