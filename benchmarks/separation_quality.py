@@ -62,6 +62,8 @@ LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "p
     # estimate there, as Tweedie's formula). Session 6's fast: rho 7, 1e-4; session 7's: 2, 0.003
     **{f"fast-rho-{rho:g}-end-{s:g}": {**PRESET_OPTIONS["fast"], "rho": float(rho), "sigma_min": s}
        for rho, s in ((7, 1e-4), (3, 1e-4), (12, 1e-4), (7, 0.003), (7, 0.01), (7, 0.03), (1, 0.003), (3, 0.003), (3, 0.001))},
+    # S_churn: gamma = min(S_churn / T, sqrt 2 - 1), so fast's 20 is already the largest churn
+    **{f"fast-churn-{c}": {**PRESET_OPTIONS["fast"], "sampler_options": {"s_churn": float(c), "corrector_steps": 1}} for c in (0, 5, 10)},
     "dirac-T50": dict(steps=50),
     "dirac-T50-K4": dict(steps=50, samples=4),
     "gaussian-T50": dict(likelihood="gaussian", steps=50, sampler_options={"s_churn": 40.0}),

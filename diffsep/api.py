@@ -111,6 +111,9 @@ def separate(
     chosen = _separation_sampler(sampler, sampler_options)
     shape = (mixture.shape[0], len(prior.stems), mixture.shape[-1])
     if init is not None:
+        if not init_sigma >= sigma_min:
+            raise DiffsepError(f"refinement starts at init_sigma = {init_sigma}, below the last level sigma_min = {sigma_min}: "
+                               "raise --init-sigma or lower --sigma-min")
         kwargs["start"], sigma_max = initial_stems(init, mixture, prior), init_sigma
     sigmas = karras_sigmas(steps, sigma_min, sigma_max, rho)
     stems = sample(prior, built, chosen, shape, sigmas, device=mixture.device, **kwargs)

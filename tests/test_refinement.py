@@ -117,10 +117,12 @@ def test_cli_refines_the_stems_of_a_folder(song):
     folder, stems = song
     assert _run(folder).exit_code == 0
     plain = relative(_written(folder), stems)
-    result = _run(folder, "--init", str(folder / "init"), "--init-sigma", "0.001")
+    result = _run(folder, "--init", str(folder / "init"), "--init-sigma", "0.001", "--sigma-min", "1e-4")
     assert result.exit_code == 0, result.output
     assert relative(_written(folder), stems) < 0.1 < 0.3 < plain
     assert json.loads((folder / "out" / "song" / "config.json").read_text())["init_sigma"] == 0.001
+    below = _run(folder, "--init", str(folder / "init"), "--init-sigma", "0.001")  # fast's last level is 0.003
+    assert below.exit_code == 1 and "raise --init-sigma or lower --sigma-min" in below.output
 
 
 def test_cli_wiener_init_is_the_apis(song):
