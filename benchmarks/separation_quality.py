@@ -63,7 +63,8 @@ LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "p
     **{f"fast-rho-{rho:g}-end-{s:g}": {**PRESET_OPTIONS["fast"], "rho": float(rho), "sigma_min": s}
        for rho, s in ((7, 1e-4), (3, 1e-4), (12, 1e-4), (7, 0.003), (7, 0.01), (7, 0.03), (1, 0.003), (3, 0.003), (3, 0.001))},
     # S_churn: gamma = min(S_churn / T, sqrt 2 - 1), so fast's 20 is already the largest churn
-    **{f"fast-churn-{c}": {**PRESET_OPTIONS["fast"], "sampler_options": {"s_churn": float(c), "corrector_steps": 1}} for c in (0, 5, 10)},
+    **{f"fast-churn-{c}": {**PRESET_OPTIONS["fast"], "sampler_options": {**PRESET_OPTIONS["fast"]["sampler_options"], "s_churn": float(c)}}
+       for c in (0, 5, 10)},
     "dirac-T50": dict(steps=50),
     "dirac-T50-K4": dict(steps=50, samples=4),
     "gaussian-T50": dict(likelihood="gaussian", steps=50, sampler_options={"s_churn": 40.0}),
@@ -113,7 +114,8 @@ def learned_methods(paths: list[Path], configs: list[str], wiener_init: Path | N
         tag += f", init {wiener_init.name}" if wiener_init else ""
         for config in configs:
             options = dict(LEARNED[config])
-            options.update({"init": init} if options.get("init") == "wiener" else {})
+            if options.get("init") == "wiener":
+                options["init"] = init
             methods[f"msdm {config}: {tag}"] = (posterior_mean(prior, options.pop("samples", 1), **options),
                                                 {"checkpoint": str(path), **lineage})
     return methods
