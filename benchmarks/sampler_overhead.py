@@ -8,13 +8,16 @@ is the same separation around an untrained network of MSDM's own size (the ``pap
 405 M parameters, 22050 Hz) on ``--seconds`` of audio: the overhead of the sampler where the paper
 runs it. ``--network standin``
 is a small untrained conv net (about 60 ms per call) with the paper's sampler, where the share of
-that work is larger. Target: at most 2 % (``overhead_in_loop`` <= 1.02).
+that work is larger. ``--network none`` runs the shipped preset's separation around a denoiser that
+costs nothing (it returns its input) ``--repeats`` times: ``sampler_seconds_median`` is the sampler's own time per
+12-s segment (likelihood, noise, Wiener start included), the numerator of the ratios below less one. Target: at most 2 %
+(``overhead_in_loop`` <= 1.02).
 ``overhead_ratio`` divides by the median time of isolated calls instead.
 
 All three networks run with the allocator settings of ``diffsep run`` (diffsep/io/allocator.py) unless
 ``--system-malloc``.
 
-Run: .venv/bin/python benchmarks/sampler_overhead.py [--network shipped|paper|standin] [--seconds 2] [--precision fp32] [--system-malloc]
+Run: .venv/bin/python benchmarks/sampler_overhead.py [--network shipped|paper|standin|none] [--seconds 2] [--precision fp32] [--system-malloc]
 Prints one JSON object per (sampler, likelihood).
 """
 
@@ -55,6 +58,16 @@ class ConvPrior:
         c_skip = self.sigma_data**2 / scale**2
         c_out = sigma * self.sigma_data / scale
         return c_skip * x + c_out * self.net(x / scale)
+
+
+class FreePrior:
+    """The shipped prior's stems and rate around a denoiser that returns its input (no cost)."""
+
+    def __init__(self, prior) -> None:
+        self.stems, self.sample_rate, self.level = prior.stems, prior.sample_rate, prior.level
+
+    def denoise(self, x: torch.Tensor, sigma) -> torch.Tensor:
+        return x
 
 
 class Timed:
@@ -103,9 +116,21 @@ def measure(prior: Timed, mixture: torch.Tensor, likelihood: str, repeats: int, 
     }
 
 
+def sampler_seconds(mixture: torch.Tensor, repeats: int) -> dict:
+    """The ``fast`` separation around a free denoiser: median seconds of ``repeats`` runs."""
+    prior, options = FreePrior(build_prior("msdm", {})), PRESETS["fast"].separate_options()
+    runs = []
+    for _ in range(repeats + 1):  # the first run warms the allocator and is not counted
+        start = time.perf_counter()
+        diffsep.separate(mixture, prior, "dirac", seed=0, **options)
+        runs.append(time.perf_counter() - start)
+    return {"sampler": options["sampler"], "likelihood": "dirac", "batch": mixture.shape[0], "length": mixture.shape[-1],
+            "sampler_seconds_median": round(statistics.median(runs[1:]), 4), "sampler_seconds_min": round(min(runs[1:]), 4)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--network", choices=("shipped", "paper", "standin"), default="shipped")
+    parser.add_argument("--network", choices=("shipped", "paper", "standin", "none"), default="shipped")
     parser.add_argument("--seconds", type=float, default=2.0, help="paper: seconds of audio (shipped: one 12-s segment)")
     parser.add_argument("--length", type=int, default=16384, help="stand-in: samples per item")
     parser.add_argument("--batch", type=int, default=2, help="stand-in: items")
@@ -123,6 +148,10 @@ def main() -> None:
             for sampler, likelihood in (("euler", "dirac"), ("heun", "dirac"), ("euler", "gaussian")):
                 row = measure(prior, mixture, likelihood, args.repeats, sampler=sampler, steps=args.steps)
                 print(json.dumps({"network": "standin", "allocator": allocator, **row}), flush=True)
+            return
+        if args.network == "none":
+            mixture = 0.1 * torch.randn(1, int(12 * build_prior("msdm", {}).sample_rate)).expand(PRESETS["fast"].num_samples, -1)
+            print(json.dumps({"network": "none", "preset": "fast", "allocator": allocator, **sampler_seconds(mixture, args.repeats)}))
             return
         if args.network == "paper":
             network, seconds = learned_io.from_preset("msdm", "paper", ["bass", "drums", "guitar", "piano"], 22050).eval(), args.seconds

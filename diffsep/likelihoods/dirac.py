@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
-
 import torch
 from torch import Tensor
 
@@ -37,24 +35,21 @@ class Dirac(Unconditional):
     def free(self) -> list[int]:
         return [n for n in self.over if n != self.constrained]
 
-    @cached_property
-    def _free_index(self) -> Tensor:
-        # built once per likelihood, not at every evaluation (a host-to-device copy on CUDA)
-        return torch.tensor(self.free, device=self.mixture.device)
-
     def condition(self, x: Tensor, sigma: Tensor, noise: NoiseFn) -> Tensor:
         return self.finalize(x)
 
     def correct(self, x: Tensor, sigma: Tensor, denoised: Tensor) -> Tensor:
         # D'_n = D_n + (z_k - D_k) gives d'_n = d_n - d_k; D'_k = z_k gives d'_k = 0.
-        k, free = self.constrained, self.free
-        offset = (x[:, k] - denoised[:, k]).unsqueeze(1).expand(-1, len(free), -1)
-        out = denoised.index_add(1, self._free_index, offset)  # one pass, not a gather and two copies
+        k = self.constrained
+        out = denoised + (x[:, k] - denoised[:, k]).unsqueeze(1)  # one pass over every stem, then mend the few
         out[:, k] = x[:, k]
+        for n in set(range(x.shape[1])) - set(self.over):  # stems outside the mixture (known hints) keep D
+            out[:, n] = denoised[:, n]
         return out
 
     def finalize(self, x: Tensor) -> Tensor:
-        return with_stems(x, self.constrained, self.mixture - x[:, self.free].sum(dim=1))
+        # a sum of views: no gathered copy of the free stems (same values as x[:, free].sum(1))
+        return with_stems(x, self.constrained, self.mixture - sum(x[:, n] for n in self.free))
 
 
 @LIKELIHOODS.register("dirac")

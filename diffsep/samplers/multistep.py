@@ -41,9 +41,8 @@ class DPMSolver2M:
             if previous is not None and sigma_next > 0:
                 h = math.log(sigma / sigma_next)
                 half_inverse_r = h / (2 * previous[0])
-                estimate = (1 + half_inverse_r) * denoised - half_inverse_r * previous[1]
-            ratio = sigma_next / sigma
-            x = ratio * z + (1 - ratio) * estimate
+                estimate = torch.lerp(denoised, previous[1], -half_inverse_r)  # the extrapolation above, one pass
+            x = torch.lerp(z, estimate, 1 - sigma_next / sigma)
             previous = (math.log(sigma / sigma_next), denoised) if sigma_next > 0 else None
             if callback is not None:
                 callback(Step(i, sigma, sigma, x, denoised))
