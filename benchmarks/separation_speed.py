@@ -6,7 +6,11 @@ with 25 % overlap) under each setting, each in a fresh process so that its peak 
 own. Real-time factor = separation wall time / audio duration (model loading is timed apart);
 the separated stems are cut back into songs and scored with the MSDM protocol.
 
+``--min-seconds 180`` repeats the songs until the file lasts that long (a 3-minute song; the
+repeats are scored too). ``--device cuda`` runs the job there (its peak GPU memory is reported).
+
 Run: .venv/bin/python benchmarks/separation_speed.py --data data/heldout99 [--settings fast,paper] [--msdm CKPT]
+         [--device cuda] [--min-seconds 180]
 Prints one JSON object per setting.
 """
 
@@ -29,7 +33,7 @@ import torch
 from diffsep.data.datasets import Track
 from diffsep.data.layout import tracks
 from diffsep.evaluation.metrics import Protocol
-from diffsep.io import allocator
+from diffsep.io import allocator, audio
 from diffsep.io.job import Job
 from diffsep.io.outputs import OutputFormat
 from diffsep.presets import PRESETS, resolve
@@ -42,6 +46,12 @@ SETTINGS = {  # name -> (preset, overrides, job options)
     "fast-batched": ("fast", {}, {"batch_size": 8}),
     "fast-fp32": ("fast", {}, {"precision": "fp32"}),
     "fast-bf16": ("fast", {}, {"precision": "bf16"}),
+    "fast-fp16": ("fast", {}, {"precision": "fp16"}),
+    "paper-bf16": ("paper", {}, {"precision": "bf16"}),
+    "paper-fp16": ("paper", {}, {"precision": "fp16"}),
+    # a GPU wants big calls: every segment of a 3-minute file (20, x 4 samples for fast) in one, bf16
+    "fast-gpu-batched": ("fast", {}, {"precision": "bf16", "batch_size": 96}),
+    "paper-gpu-batched": ("paper", {}, {"precision": "bf16", "batch_size": 24}),
     "fast-batched-16": ("fast", {}, {"batch_size": 16}),
     "fast-K1": ("fast", {"num_samples": 1}, {}),
     "fast-K6": ("fast", {"num_samples": 6}, {}),
@@ -55,9 +65,15 @@ SETTINGS = {  # name -> (preset, overrides, job options)
 }
 
 
-def songs(data: Path, count: int, stems: list[str], rate: int) -> list[torch.Tensor]:
-    opened = [Track.open(folder, stems, rate) for folder in tracks(data, "test")[:count]]
-    return [track.read(0, track.frames) for track in opened]
+def songs(data: Path, count: int, stems: list[str], rate: int, min_seconds: float = 0.0) -> list[torch.Tensor]:
+    """The first ``count`` test songs ``[S, T]`` at ``rate`` (resampled from the data set's own, for a
+    prior of another rate), cycled until they last ``min_seconds`` in all."""
+    own = json.loads((data / "dataset.json").read_text())["sample_rate"]
+    opened = [Track.open(folder, stems, own) for folder in tracks(data, "test")[:count]]
+    chosen = [audio.resample(track.read(0, track.frames), own, rate) for track in opened]
+    while sum(song.shape[-1] for song in chosen) < min_seconds * rate:
+        chosen.append(chosen[len(chosen) % count])
+    return chosen
 
 
 def one(args: argparse.Namespace) -> dict:
@@ -68,11 +84,11 @@ def one(args: argparse.Namespace) -> dict:
     settings = resolve(preset, **overrides)
     prior_options = {"checkpoint": str(args.msdm)} if args.msdm else {}
     job = Job(prior="msdm", prior_options=prior_options, likelihood="dirac", preset=preset, **settings.job_fields(),
-              batch_size=options.get("batch_size", 0), precision=options.get("precision", "auto"))
+              batch_size=options.get("batch_size", 0), precision=options.get("precision", "auto"), device=args.device)
     started = time.perf_counter()
     model = job.model
     loading = time.perf_counter() - started
-    references = songs(args.data, args.tracks, model.stems, model.sample_rate)
+    references = songs(args.data, args.tracks, model.stems, model.sample_rate, args.min_seconds)
     evaluations = [0]
     denoise = model.denoise
 
@@ -102,7 +118,9 @@ def one(args: argparse.Namespace) -> dict:
             "allocator": "kept" if allocator.applies() else "system", "audio_seconds": round(seconds, 1),
             "real_time_factor": round(wall / seconds, 3), "model_loading_seconds": round(loading, 2),
             "evaluations_per_segment": round(evaluations[0] / segments), "peak_memory_mib": round(
-                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "si_sdri_db": round(float(scores.mean()), 2),
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "device": args.device,
+            **({"peak_gpu_memory_mib": round(torch.cuda.max_memory_allocated() / 2**20)} if args.device.startswith("cuda") else {}),
+            "si_sdri_db": round(float(scores.mean()), 2),
             **{s: round(float(v), 2) for s, v in zip(model.stems, scores)}}
 
 
@@ -112,6 +130,8 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=20)
     parser.add_argument("--msdm", type=Path, help="learned checkpoint (default: the shipped one)")
     parser.add_argument("--settings", default=",".join(SETTINGS), help=f"comma-separated, from {', '.join(SETTINGS)}")
+    parser.add_argument("--device", default="cpu", help="where the job runs (cpu, cuda)")
+    parser.add_argument("--min-seconds", type=float, default=0.0, help="repeat the songs until the file lasts this long")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -119,7 +139,8 @@ def main() -> None:
         return
     assert set(PRESETS) <= set(SETTINGS)
     for name in [s.strip() for s in args.settings.split(",") if s.strip()]:
-        command = [sys.executable, __file__, "--data", str(args.data), "--tracks", str(args.tracks), "--one", name]
+        command = [sys.executable, __file__, "--data", str(args.data), "--tracks", str(args.tracks), "--one", name,
+                   "--device", args.device, "--min-seconds", str(args.min_seconds)]
         subprocess.run(command + (["--msdm", str(args.msdm)] if args.msdm else []), check=True)
 
 
