@@ -5,9 +5,11 @@ the Gaussian prior fitted on the data set's training split, as its closed-form p
 (the multichannel Wiener filter) and as the mean of K = 1 and 4 posterior samples (Dirac
 sampler), and the ideal ratio mask (an oracle ceiling). The bundled example gets the same rows.
 
-Songs are separated whole (one segment each, as `diffsep run` does for songs shorter than its
-12-s segment), at the learned prior's sample rate; SI-SDRi is scored on 4 s windows with a 2 s
-hop, skipping windows with at most one active source (diffsep.evaluation.metrics.Protocol).
+A learned prior separates each song as `diffsep run` does: segments of two training chunks
+(2.97 s for the shipped prior), 25 % overlap, 12 s of audio per call, overlap-added (``-whole`` configurations separate
+each song in one piece instead, as this benchmark did before session 8), at the prior's sample
+rate; SI-SDRi is scored on 4 s windows with a 2 s hop, skipping windows with at most one active
+source (diffsep.evaluation.metrics.Protocol).
 
 Run (test set rendered with a seed no training run used):
     .venv/bin/diffsep data synth -o data/heldout99 --seed 99 --tracks 200 --seconds 8 --sample-rate 11025 --workers 2
@@ -36,6 +38,8 @@ import diffsep
 from diffsep.data.datasets import Track
 from diffsep.data.layout import tracks
 from diffsep.evaluation.metrics import Protocol
+from diffsep.io.job import default_segment_length
+from diffsep.io.streaming import OverlapAdd, Segments
 from diffsep.initial import wiener
 from diffsep.io import audio
 from diffsep.presets import PRESETS
@@ -56,6 +60,8 @@ LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "p
     **{f"fast-T{steps}": {**PRESET_OPTIONS["fast"], "steps": steps} for steps in (20, 30, 40)},
     "fast-sigma-0.15-T30": {**PRESET_OPTIONS["fast"], "init_sigma": 0.15, "steps": 30},
     **{f"fast-K{k}": {**PRESET_OPTIONS["fast"], "samples": k} for k in (1, 6, 8)},  # K1: one posterior sample
+    "fast-whole": {**PRESET_OPTIONS["fast"], "segment": None},  # each song in one segment (8 s: 172 positions at attention)
+    **{f"fast-segment-{s:g}": {**PRESET_OPTIONS["fast"], "segment": s} for s in (1.49, 3.0, 6.0, 12.0)},
     # the same 80 evaluations as fast, spent on more samples and fewer levels
     **{f"fast-K{k}-T{t}": {**PRESET_OPTIONS["fast"], "samples": k, "steps": t} for k, t in ((5, 16), (8, 10), (10, 8))},
     # the schedule's shape: rho and the last level sigma_min (the last step returns the denoiser's
@@ -93,11 +99,32 @@ def ideal_ratio_mask(mixture: torch.Tensor, stems: torch.Tensor, n_fft: int = 20
 
 
 def posterior_mean(prior, samples: int, likelihood: str = "dirac", **options) -> Method:
-    """The mean of ``samples`` posterior samples per mixture, one seeded batch."""
+    """The mean of ``samples`` posterior samples per mixture, one batch; mixture n's sample j is
+    seeded ``1_000_003 (first + n) + j``, as `diffsep run` seeds segment ``first + n``."""
+
+    def run(mixtures: torch.Tensor, first: int = 0) -> torch.Tensor:
+        seeds = [1_000_003 * (first + n) + j for n in range(mixtures.shape[0]) for j in range(samples)]
+        draws = diffsep.separate(mixtures.repeat_interleave(samples, 0), prior, likelihood, seed=seeds, **options)
+        return draws.reshape(mixtures.shape[0], samples, *draws.shape[1:]).mean(1)
+
+    return run
+
+
+def segmented(method: Callable[..., torch.Tensor], length: int, overlap: float = 0.25, per_call: int = 4) -> Method:
+    """``method`` on segments of ``length`` samples overlap-added as `diffsep run` does
+    (diffsep.io.streaming.OverlapAdd), ``per_call`` segments to a call; a shorter song is one segment."""
 
     def run(mixtures: torch.Tensor) -> torch.Tensor:
-        draws = diffsep.separate(mixtures.repeat_interleave(samples, 0), prior, likelihood, seed=0, **options)
-        return draws.reshape(mixtures.shape[0], samples, *draws.shape[1:]).mean(1)
+        outputs = []
+        for mixture in mixtures:
+            if mixture.shape[-1] <= length:
+                outputs.append(method(mixture[None])[0])
+                continue
+            separate = lambda blocks, first: method(blocks[:, 0], first)[:, None]  # noqa: E731
+            overlap_add = OverlapAdd(Segments(length, int(overlap * length)), separate, per_call)
+            parts = [*overlap_add.push(mixture[None]), *overlap_add.finish()]
+            outputs.append(torch.cat(parts, dim=-1)[0, :, : mixture.shape[-1]])
+        return torch.stack(outputs)
 
     return run
 
@@ -116,8 +143,11 @@ def learned_methods(paths: list[Path], configs: list[str], wiener_init: Path | N
             options = dict(LEARNED[config])
             if options.get("init") == "wiener":
                 options["init"] = init
-            methods[f"msdm {config}: {tag}"] = (posterior_mean(prior, options.pop("samples", 1), **options),
-                                                {"checkpoint": str(path), **lineage})
+            segment = options.pop("segment", "cli")  # seconds, None (whole songs) or the CLI's default
+            method = posterior_mean(prior, options.pop("samples", 1), **options)
+            if segment is not None:
+                method = segmented(method, default_segment_length(prior) if segment == "cli" else int(segment * prior.sample_rate))
+            methods[f"msdm {config}: {tag}"] = (method, {"checkpoint": str(path), **lineage})
     return methods
 
 

@@ -60,6 +60,9 @@ SETTINGS = {  # name -> (preset, overrides, job options)
     **{f"fast-K{k}-T{t}": ("fast", {"num_samples": k, "steps": t}, {}) for k, t in ((5, 16), (8, 10), (10, 8))},
     **{f"fast-K8-calls-of-{n}": ("fast", {"num_samples": 8}, {"batch_size": n}) for n in (2, 4)},  # a segment's 8 samples in 8 / n calls
     "fast-T10": ("fast", {"steps": 10}, {}),
+    # segment length (the small prior trained on 1.5-s chunks: 32 positions at its attention, 12-s segments have 259)
+    **{f"fast-segment-{s:g}": ("fast", {}, {"segment": s}) for s in (1.5, 2.0, 3.0, 6.0)},
+    **{f"fast-segment-{s:g}-batch-{b}": ("fast", {}, {"segment": s, "batch_size": b}) for s in (1.5, 3.0) for b in (16, 32)},
     "fast-dpmpp-2m-T10": ("fast", {"sampler": "dpmpp-2m", "steps": 10}, {}),
     "fast-heun-T10": ("fast", {"sampler": "heun", "steps": 10}, {}),
 }
@@ -84,7 +87,8 @@ def one(args: argparse.Namespace) -> dict:
     settings = resolve(preset, **overrides)
     prior_options = {"checkpoint": str(args.msdm)} if args.msdm else {}
     job = Job(prior="msdm", prior_options=prior_options, likelihood="dirac", preset=preset, **settings.job_fields(),
-              batch_size=options.get("batch_size", 0), precision=options.get("precision", "auto"), device=args.device)
+              batch_size=options.get("batch_size", 0), precision=options.get("precision", "auto"), device=args.device,
+              segment=options.get("segment"))
     started = time.perf_counter()
     model = job.model
     loading = time.perf_counter() - started
@@ -112,7 +116,7 @@ def one(args: argparse.Namespace) -> dict:
         windows.append(protocol.windows(estimates[:, offset : offset + song.shape[-1]], song, model.sample_rate))
         offset += song.shape[-1]
     scores = protocol.summary(windows)
-    segments = job.segments_for(model.sample_rate, frames).count(frames)
+    segments = job.segments_for(frames).count(frames)
     return {"setting": args.one, "preset": preset, **{k: v for k, v in dataclasses.asdict(settings).items() if k != "description"},
             "batch_size": job.batch_size, "precision": job.network_precision, "threads": torch.get_num_threads(),
             "allocator": "kept" if allocator.applies() else "system", "audio_seconds": round(seconds, 1),

@@ -182,3 +182,12 @@ def test_the_shipped_prior_records_what_it_was_trained_on():
     assert 0 < metadata["level"] < 1  # the training mixtures' RMS, which separate() normalises to
     assert all({"source", "seed", "tracks", "sample_rate"} <= set(data) for data in metadata["data"])
     assert learned_io.load(ASSETS / "msdm-small.safetensors").sample_rate == metadata["sample_rate"]
+    assert learned_io.load(ASSETS / "msdm-small.safetensors").chunk == metadata["chunk"] == 16384  # runs C, E, F's chunks
+
+
+def test_a_trained_prior_records_its_chunk_and_a_continuation_its_own(data, tmp_path):
+    _train(data, tmp_path / "first", "--steps", "1")
+    first = tmp_path / "first" / "prior.safetensors"
+    assert learned_io.load(first).chunk == checkpoints.load(first)[1]["chunk"] > 0
+    _train(data, tmp_path / "next", "--steps", "1", "--chunk", "1024", "--init-from", str(first))
+    assert learned_io.load(tmp_path / "next" / "prior.safetensors").chunk == 1024

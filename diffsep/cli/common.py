@@ -15,6 +15,8 @@ from diffsep.presets import DEFAULT_PRESET, PRESETS
 
 PRESET = typer.Option(DEFAULT_PRESET, help=f"Sampling settings ({', '.join(PRESETS)}); the options below override them. "
                       + " ".join(f"{name}: {p.description}." for name, p in PRESETS.items()))
+SEGMENT = typer.Option(None, help="Segment length, seconds [two of the prior's training chunks: 2.97 s for the shipped "
+                       "prior; 12 s for one that does not say, e.g. a converted MSDM checkpoint (262144 samples ~ 11.9 s)].")
 SAMPLER = typer.Option(None, help="Sampler by name: euler or heun [preset].")
 STEPS = typer.Option(None, help="Number of noise levels T [preset].")
 CORRECTOR_STEPS = typer.Option(None, help="Corrector repeats R per level; cost T x R evaluations [preset].")

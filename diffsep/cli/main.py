@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from diffsep.cli import tasks
-from diffsep.cli.common import (CORRECTOR_STEPS, INIT, INIT_SIGMA, NUM_SAMPLES, PRESET, RHO, S_CHURN, SAMPLER, SIGMA_MAX,
+from diffsep.cli.common import (CORRECTOR_STEPS, INIT, INIT_SIGMA, NUM_SAMPLES, PRESET, RHO, S_CHURN, SAMPLER, SEGMENT, SIGMA_MAX,
                                 SIGMA_MIN, STEPS, friendly, parse_known, parse_option, prior_options)
 from diffsep.cli.data import app as data_app
 from diffsep.cli.train import train as train_command
@@ -62,10 +62,10 @@ def run(
     init_sigma: Optional[float] = INIT_SIGMA,
     num_samples: Optional[int] = NUM_SAMPLES,
     seed: int = typer.Option(0, help="Random seed; results do not depend on batching."),
-    segment: float = typer.Option(12.0, help="Segment length, seconds (memory does not grow with the track)."),
+    segment: Optional[float] = SEGMENT,
     overlap: float = typer.Option(0.25, help="Overlap of neighbouring segments, fraction of a segment."),
     write_samples: bool = typer.Option(False, "--write-samples", help="Also write each sample as <stem>_sample<k>."),
-    batch_size: int = typer.Option(0, help="Items (segments x channels x samples) per network call; 0: one segment at a time. "
+    batch_size: int = typer.Option(0, help="Items (segments x channels x samples) per network call; 0: about 12 s of audio per call. "
                                     "Larger values batch overlapping segments together; in fp32 results do not change (bf16 may round differently)."),
     device: str = typer.Option("cpu", help="Torch device for the model (the track stays on the CPU)."),
     precision: str = typer.Option("auto", help="The network's precision: fp32, bf16 or fp16 (autocast; the sampler stays fp32); auto: bf16 on a CPU with bf16 instructions (AVX512-BF16, AMX), else fp32."),

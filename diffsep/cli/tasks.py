@@ -58,7 +58,7 @@ def impute(
     s_churn: float = typer.Option(20.0, help="Stochasticity S_churn."),
     corrector_steps: int = typer.Option(2, help="Corrector repeats R."),
     sigma_max: float = typer.Option(20.0, help="Largest noise level (MSDM generation: 20)."),
-    segment: float = typer.Option(12.0, help="Segment length, seconds."),
+    segment: Optional[float] = common.SEGMENT,
     seed: int = SEED,
     quiet: bool = QUIET,
 ) -> None:
@@ -91,7 +91,7 @@ def evaluate(
     num_samples: Optional[int] = common.NUM_SAMPLES,
     init: Optional[str] = common.INIT,
     init_sigma: Optional[float] = common.INIT_SIGMA,
-    segment: float = typer.Option(12.0, help="Segment length, seconds (MSDM: 262144 samples ~ 11.9 s)."),
+    segment: Optional[float] = common.SEGMENT,
     seed: int = SEED,
     quiet: bool = QUIET,
 ) -> None:

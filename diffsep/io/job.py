@@ -32,6 +32,21 @@ from diffsep.io.streaming import Segments, stream_separation
 from diffsep.types import Prior, Step, stem_index
 
 MIN_SECONDS = 0.1
+SEGMENT_SECONDS = 12.0
+"""Segments for a prior that does not say how long its training chunks were (MSDM: 262144 samples)."""
+SEGMENT_CHUNKS = 2
+"""Segments for a prior that does: this many of its training chunks. The shipped prior (1.49-s
+chunks) on 30-s songs: 2.97-s segments +0.73 dB over 12-s ones, 1.49-s +0.76; on a 6-s clip 1.49-s
+segments lose 1 dB where 2.97-s lose 0.3 (docs/results.md)."""
+CALL_SECONDS = 12.0
+"""Audio per network call when ``batch_size`` is 0: short segments go several to a call, a 12-s one
+alone (the shipped prior's 1.49-s segments: 0.55x real time eight to a call, 0.61x four, 1.0x one)."""
+
+
+def default_segment_length(model: Prior) -> int:
+    """``SEGMENT_CHUNKS`` of the prior's training chunks (near the context it knows), else ``SEGMENT_SECONDS``."""
+    chunk = getattr(model, "chunk", None)
+    return SEGMENT_CHUNKS * chunk if chunk else int(SEGMENT_SECONDS * model.sample_rate)
 
 
 @dataclass
@@ -48,7 +63,7 @@ class Job:
     schedule: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     known: dict[str, Path] = field(default_factory=dict)
-    segment: float = 12.0
+    segment: float | None = None
     overlap: float = 0.25
     num_samples: int = 1
     write_samples: bool = False
@@ -115,7 +130,7 @@ class Job:
             raise DiffsepError(f"{str(path)!r} is too short ({frames / rate:.3f} s); the model needs at least {MIN_SECONDS} s")
         out_rate = model.sample_rate if self.keep_model_sr else rate
         out_frames = round(frames * out_rate / rate)
-        segments = self.segments_for(model.sample_rate, math.ceil(frames * model.sample_rate / rate))
+        segments = self.segments_for(math.ceil(frames * model.sample_rate / rate))
         scratch = scratch_folder()
         writers = [StemWriter(fmt.path(out, path.stem, label), out_rate, channels, out_frames, Path(scratch.name)) for label in labels]
         task = progress.add_task(f"{path.name} (seconds of audio)", total=round(frames / rate, 1))
@@ -128,7 +143,7 @@ class Job:
                 separate_fn = lambda blocks, first: torch.zeros(len(blocks), channels, len(labels), blocks.shape[-1])  # noqa: E731
             stream = stream_separation(self._blocks(path, hints + starts, channels), (rate, model.sample_rate, out_rate),
                                        channels * (1 + len(hints) + len(starts)), channels, len(labels), segments, separate_fn,
-                                       batch=self.batch_size // (channels * self.num_samples) or 1)
+                                       batch=self.segments_per_call(channels, segments))
             given = {labels.index(name): file for name, file in self.known.items()} if out_rate == rate else {}
             for block in stream:
                 for index, (writer, stem) in enumerate(zip(writers, block.unbind(1))):
@@ -147,10 +162,20 @@ class Job:
         self._write_config(fmt.path(out, path.stem, "config", "json"), path, rate, out_rate, model)
         return paths
 
-    def segments_for(self, model_rate: int, model_frames: int) -> Segments:
+    def segment_length(self, model: Prior) -> int:
+        """Samples per segment at the prior's rate: ``segment`` seconds if given, else the default."""
+        return default_segment_length(model) if self.segment is None else int(self.segment * model.sample_rate)
+
+    def segments_per_call(self, channels: int, segments: Segments) -> int:
+        """Segments per network call: ``batch_size`` items, or about ``CALL_SECONDS`` of audio."""
+        if self.batch_size:
+            return self.batch_size // (channels * self.num_samples) or 1
+        return max(1, round(CALL_SECONDS * self.model.sample_rate / segments.length))
+
+    def segments_for(self, model_frames: int) -> Segments:
         """How a track of ``model_frames`` (at the prior's rate) is cut: the configured segments,
         or one segment as long as a shorter track. Public for benchmarks that count evaluations."""
-        length = int(self.segment * model_rate)
+        length = self.segment_length(self.model)
         if model_frames <= length:
             return Segments(model_frames, 0)
         return Segments(length, int(self.overlap * length))
@@ -211,7 +236,7 @@ class Job:
             mixture, hints, starts = rows[0], dict(zip(names, rows[1 : 1 + len(names)])), rows[1 + len(names) :]
             start = starts.transpose(0, 1) if len(starts) else self.init  # [N C k, S, L], "wiener" or None
             seeds = [self.seed + 1_000_003 * (first + n) + j for n in range(count) for j in range(channels * k)]
-            size = self.batch_size or channels * k  # items per call; per-item seeds make results independent of it
+            size = self.batch_size or count * channels * k  # items per call; per-item seeds make results independent of it
             with autocast(self.device, self.network_precision):
                 parts = [separate(mixture[i : i + size], model, self.likelihood, self.sampler,
                                   known={name: hint[i : i + size] for name, hint in hints.items()},
@@ -227,7 +252,8 @@ class Job:
         return run
 
     def _write_config(self, path: Path, source: Path, rate: int, out_rate: int, model: Prior) -> None:
-        config = {**asdict(self), "network_precision": self.network_precision, "input": str(source),
+        config = {**asdict(self), "segment": self.segment_length(model) / model.sample_rate,
+                  "network_precision": self.network_precision, "input": str(source),
                   "input_sample_rate": rate, "output_sample_rate": out_rate, "stems": model.stems,
                   "model_sample_rate": model.sample_rate}
         with atomic_path(path) as temporary:

@@ -44,6 +44,7 @@ def save(prior: LearnedPrior, path: str | Path, dtype: torch.dtype = torch.float
         "sigma_data": prior.sigma_data,
         "data_scale": prior.data_scale,
         "level": prior.level,
+        "chunk": prior.chunk,
         "clamp": prior.networks()[0].clamp,
         "dtype": str(dtype).removeprefix("torch."),
         "diffsep_version": __version__,
@@ -64,5 +65,5 @@ def load(path: str | Path, device: str = "cpu", clamp: bool | None = None) -> Le
     if missing:
         raise DiffsepError(f"{str(path)!r} does not match its own network description ({len(missing)} tensors differ)")
     prior.load_state_dict({name: value.float() for name, value in tensors.items()})
-    prior.level = metadata.get("level")
+    prior.level, prior.chunk = metadata.get("level"), metadata.get("chunk")
     return prior.to(device).eval()
