@@ -88,7 +88,7 @@ class Trainer:
         self.data = RandomChunks(config.data, "train", config.stems, config.chunk, config.sample_rate, seed=config.seed,
                                  min_active=config.min_active, items=2**62)
         prior.level = mixture_level([self.data[i] for i in range(LEVEL_CHUNKS)])
-        prior.chunk = config.chunk  # the context it learns: inference cuts segments this long
+        prior.chunk = config.chunk  # the context it learns: diffsep run cuts segments of two chunks
         optimizer = torch.optim.Adam(prior.parameters(), lr=config.lr, betas=config.betas)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, functools.partial(learning_rate_factor, config.warmup, config.lr_decay, config.steps))
         self.ema = EMA(prior, config.ema_decay)
