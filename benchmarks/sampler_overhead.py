@@ -116,9 +116,9 @@ def measure(prior: Timed, mixture: torch.Tensor, likelihood: str, repeats: int, 
     }
 
 
-def sampler_seconds(mixture: torch.Tensor, repeats: int) -> dict:
+def sampler_seconds(prior: FreePrior, mixture: torch.Tensor, repeats: int) -> dict:
     """The ``fast`` separation around a free denoiser: median seconds of ``repeats`` runs."""
-    prior, options = FreePrior(build_prior("msdm", {})), PRESETS["fast"].separate_options()
+    options = PRESETS["fast"].separate_options()
     runs = []
     for _ in range(repeats + 1):  # the first run warms the allocator and is not counted
         start = time.perf_counter()
@@ -150,8 +150,9 @@ def main() -> None:
                 print(json.dumps({"network": "standin", "allocator": allocator, **row}), flush=True)
             return
         if args.network == "none":
-            mixture = 0.1 * torch.randn(1, int(12 * build_prior("msdm", {}).sample_rate)).expand(PRESETS["fast"].num_samples, -1)
-            print(json.dumps({"network": "none", "preset": "fast", "allocator": allocator, **sampler_seconds(mixture, args.repeats)}))
+            free = FreePrior(build_prior("msdm", {}))
+            mixture = 0.1 * torch.randn(1, 12 * free.sample_rate).expand(PRESETS["fast"].num_samples, -1)
+            print(json.dumps({"network": "none", "preset": "fast", "allocator": allocator, **sampler_seconds(free, mixture, args.repeats)}))
             return
         if args.network == "paper":
             network, seconds = learned_io.from_preset("msdm", "paper", ["bass", "drums", "guitar", "piano"], 22050).eval(), args.seconds

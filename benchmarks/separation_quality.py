@@ -38,8 +38,8 @@ import diffsep
 from diffsep.data.datasets import Track
 from diffsep.data.layout import tracks
 from diffsep.evaluation.metrics import Protocol
-from diffsep.io.job import default_segment_length
-from diffsep.io.streaming import OverlapAdd, Segments
+from diffsep.io.job import default_segment_length, default_segments_per_call, segment_seeds, track_segments
+from diffsep.io.streaming import OverlapAdd
 from diffsep.initial import wiener
 from diffsep.io import audio
 from diffsep.presets import PRESETS
@@ -99,29 +99,27 @@ def ideal_ratio_mask(mixture: torch.Tensor, stems: torch.Tensor, n_fft: int = 20
 
 
 def posterior_mean(prior, samples: int, likelihood: str = "dirac", **options) -> Method:
-    """The mean of ``samples`` posterior samples per mixture, one batch; mixture n's sample j is
-    seeded ``1_000_003 (first + n) + j``, as `diffsep run` seeds segment ``first + n``."""
+    """The mean of ``samples`` posterior samples per mixture, one batch; mixture n is seeded as
+    `diffsep run` seeds segment ``first + n``."""
 
     def run(mixtures: torch.Tensor, first: int = 0) -> torch.Tensor:
-        seeds = [1_000_003 * (first + n) + j for n in range(mixtures.shape[0]) for j in range(samples)]
+        seeds = segment_seeds(0, first, mixtures.shape[0], samples)
         draws = diffsep.separate(mixtures.repeat_interleave(samples, 0), prior, likelihood, seed=seeds, **options)
         return draws.reshape(mixtures.shape[0], samples, *draws.shape[1:]).mean(1)
 
     return run
 
 
-def segmented(method: Callable[..., torch.Tensor], length: int, overlap: float = 0.25, per_call: int = 4) -> Method:
-    """``method`` on segments of ``length`` samples overlap-added as `diffsep run` does
-    (diffsep.io.streaming.OverlapAdd), ``per_call`` segments to a call; a shorter song is one segment."""
+def segmented(method: Callable[..., torch.Tensor], length: int, sample_rate: int, overlap: float = 0.25) -> Method:
+    """``method`` on the segments `diffsep run` cuts (``length`` samples, ``overlap``; a shorter song
+    is one segment), as many to a call, overlap-added (diffsep.io.streaming.OverlapAdd)."""
 
     def run(mixtures: torch.Tensor) -> torch.Tensor:
         outputs = []
         for mixture in mixtures:
-            if mixture.shape[-1] <= length:
-                outputs.append(method(mixture[None])[0])
-                continue
+            segments = track_segments(length, overlap, mixture.shape[-1])
             separate = lambda blocks, first: method(blocks[:, 0], first)[:, None]  # noqa: E731
-            overlap_add = OverlapAdd(Segments(length, int(overlap * length)), separate, per_call)
+            overlap_add = OverlapAdd(segments, separate, default_segments_per_call(segments, sample_rate))
             parts = [*overlap_add.push(mixture[None]), *overlap_add.finish()]
             outputs.append(torch.cat(parts, dim=-1)[0, :, : mixture.shape[-1]])
         return torch.stack(outputs)
@@ -146,7 +144,8 @@ def learned_methods(paths: list[Path], configs: list[str], wiener_init: Path | N
             segment = options.pop("segment", "cli")  # seconds, None (whole songs) or the CLI's default
             method = posterior_mean(prior, options.pop("samples", 1), **options)
             if segment is not None:
-                method = segmented(method, default_segment_length(prior) if segment == "cli" else int(segment * prior.sample_rate))
+                length = default_segment_length(prior) if segment == "cli" else int(segment * prior.sample_rate)
+                method = segmented(method, length, prior.sample_rate)
             methods[f"msdm {config}: {tag}"] = (method, {"checkpoint": str(path), **lineage})
     return methods
 

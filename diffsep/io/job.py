@@ -49,6 +49,23 @@ def default_segment_length(model: Prior) -> int:
     return SEGMENT_CHUNKS * chunk if chunk else int(SEGMENT_SECONDS * model.sample_rate)
 
 
+def track_segments(length: int, overlap: float, frames: int) -> Segments:
+    """How a track of ``frames`` is cut: segments of ``length`` overlapping by the fraction
+    ``overlap``, or one segment as long as a shorter track."""
+    return Segments(frames, 0) if frames <= length else Segments(length, int(overlap * length))
+
+
+def default_segments_per_call(segments: Segments, sample_rate: int) -> int:
+    """About ``CALL_SECONDS`` of audio per network call, at least one segment."""
+    return max(1, round(CALL_SECONDS * sample_rate / segments.length))
+
+
+def segment_seeds(seed: int, first: int, count: int, items: int) -> list[int]:
+    """Seeds of ``items`` batch items for each of segments ``first .. first + count - 1``: they
+    depend on the segment's index alone, so results do not depend on how segments are batched."""
+    return [seed + 1_000_003 * (first + n) + j for n in range(count) for j in range(items)]
+
+
 @dataclass
 class Job:
     """What to run; every field ends up in ``config.json``."""
@@ -170,15 +187,12 @@ class Job:
         """Segments per network call: ``batch_size`` items, or about ``CALL_SECONDS`` of audio."""
         if self.batch_size:
             return self.batch_size // (channels * self.num_samples) or 1
-        return max(1, round(CALL_SECONDS * self.model.sample_rate / segments.length))
+        return default_segments_per_call(segments, self.model.sample_rate)
 
     def segments_for(self, model_frames: int) -> Segments:
         """How a track of ``model_frames`` (at the prior's rate) is cut: the configured segments,
         or one segment as long as a shorter track. Public for benchmarks that count evaluations."""
-        length = self.segment_length(self.model)
-        if model_frames <= length:
-            return Segments(model_frames, 0)
-        return Segments(length, int(self.overlap * length))
+        return track_segments(self.segment_length(self.model), self.overlap, model_frames)
 
     def _init_files(self, path: Path, model: Prior) -> list[Path]:
         """Initial stems for refinement from ``--init FOLDER``: FOLDER/<track>/<stem>.* or FOLDER/<stem>.*
@@ -235,7 +249,7 @@ class Job:
             rows = rows.transpose(0, 1).flatten(1, 2)  # [1 + H + I, N C k, L]: segment-major items
             mixture, hints, starts = rows[0], dict(zip(names, rows[1 : 1 + len(names)])), rows[1 + len(names) :]
             start = starts.transpose(0, 1) if len(starts) else self.init  # [N C k, S, L], "wiener" or None
-            seeds = [self.seed + 1_000_003 * (first + n) + j for n in range(count) for j in range(channels * k)]
+            seeds = segment_seeds(self.seed, first, count, channels * k)
             size = self.batch_size or count * channels * k  # items per call; per-item seeds make results independent of it
             with autocast(self.device, self.network_precision):
                 parts = [separate(mixture[i : i + size], model, self.likelihood, self.sampler,
