@@ -11,9 +11,16 @@ each song in one piece instead, as this benchmark did before session 8), at the 
 rate; SI-SDRi is scored on 4 s windows with a 2 s hop, skipping windows with at most one active
 source (diffsep.evaluation.metrics.Protocol).
 
+Two axes: songs no training run used in the training timbres, and the same songs rendered with a
+SoundFont no training run used (docs/data.md names it); each --data set gives its own rows,
+labelled with the SoundFonts of its manifest. The Gaussian baselines are fitted on the first
+set's train split, so a held-out timbre is not fitted either.
+
 Run (test set rendered with a seed no training run used):
     .venv/bin/diffsep data synth -o data/heldout99 --seed 99 --tracks 200 --seconds 8 --sample-rate 11025 --workers 2
-    .venv/bin/python benchmarks/separation_quality.py --data data/heldout99 --tracks 20 \
+    .venv/bin/diffsep data synth -o data/heldout99-merlin --seed 99 --tracks 200 --seconds 8 --sample-rate 11025 \
+        --soundfont Merlin.sf2
+    .venv/bin/python benchmarks/separation_quality.py --data data/heldout99 data/heldout99-merlin --tracks 20 \
         [--msdm CKPT ...] [--configs default,refine-0.3,...] [--write]
 Prints one JSON object per row (with each song's score), then one per learned row against the
 first learned row on the same songs (mean per-song difference and its standard error: a paired
@@ -36,7 +43,7 @@ import torch
 
 import diffsep
 from diffsep.data.datasets import Track
-from diffsep.data.layout import tracks
+from diffsep.data.layout import read_manifest, tracks
 from diffsep.evaluation.metrics import Protocol
 from diffsep.io.job import default_segment_length, default_segments_per_call, segment_seeds, track_segments
 from diffsep.io.streaming import OverlapAdd
@@ -156,14 +163,24 @@ def prior_metadata(path: Path) -> dict:
     return checkpoints.load(path)[1]
 
 
+def timbres(root: Path) -> str:
+    """The SoundFonts a set was rendered with, from its manifest (before they were recorded
+    there, every set was rendered with pretty_midi's TimGM6mb)."""
+    fonts = [Path(font["file"]).stem for font in read_manifest(root).get("soundfonts", [{"file": "TimGM6mb.sf2"}])]
+    return "+".join(dict.fromkeys(fonts))
+
+
 def references(args: argparse.Namespace, stems: list[str], rate: int) -> dict[str, list[torch.Tensor]]:
-    """Held-out songs ``[S, T]`` and the bundled example, at ``rate``."""
-    songs = []
-    for folder in tracks(args.data, args.split)[: args.tracks]:
-        track = Track.open(folder, stems, rate)
-        songs.append(track.read(0, track.frames))
+    """Held-out songs ``[S, T]`` of each set and the bundled example, at ``rate``."""
+    found = {}
+    for root in args.data:
+        songs = []
+        for folder in tracks(root, args.split)[: args.tracks]:
+            track = Track.open(folder, stems, rate)
+            songs.append(track.read(0, track.frames))
+        found[f"{len(songs)} held-out songs, {timbres(root)}"] = songs
     example = torch.stack([audio.read(EXAMPLE / "reference" / f"{stem}.wav", rate)[0].mean(0) for stem in stems])
-    return {f"{len(songs)} held-out songs": songs, "bundled example": [example]}
+    return {**found, "bundled example": [example]}
 
 
 def score(method: Method | None, songs: list[torch.Tensor], rate: int) -> tuple[torch.Tensor, list[float], int]:
@@ -180,7 +197,8 @@ def score(method: Method | None, songs: list[torch.Tensor], rate: int) -> tuple[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="mini-Slakh set: test split scored, train split fits the Gaussian")
+    parser.add_argument("--data", type=Path, nargs="+", required=True,
+                        help="mini-Slakh sets: each one's test split scored; the first one's train split fits the Gaussian")
     parser.add_argument("--tracks", type=int, default=20)
     parser.add_argument("--split", default="test", help="split scored (validation: choose settings there, report on test)")
     parser.add_argument("--msdm", type=Path, nargs="*", default=[], help="learned checkpoints (default: the shipped one)")
@@ -195,11 +213,11 @@ def main() -> None:
     stems, rate = first.stems, first.sample_rate
     methods: dict[str, tuple[Method | None, dict]] = {}
     if args.baselines:
-        gaussian = fit_gaussian(args.data, stems, rate, "train")
-        methods["Wiener filter (Gaussian fitted on train, posterior mean)"] = (gaussian.posterior_mean, {})
+        gaussian = fit_gaussian(args.data[0], stems, rate, "train")
+        methods[f"Wiener filter (Gaussian fitted on {timbres(args.data[0])} train, posterior mean)"] = (gaussian.posterior_mean, {})
         methods["Wiener filter (shipped Gaussian, what --init wiener starts from)"] = (wiener(first), {})
         for k in (1, 4):
-            methods[f"Gaussian fitted on train + dirac T=50, mean of {k}"] = (posterior_mean(gaussian, k, steps=50), {})
+            methods[f"Gaussian fitted on {timbres(args.data[0])} train + dirac T=50, mean of {k}"] = (posterior_mean(gaussian, k, steps=50), {})
         methods["ideal ratio mask (oracle)"] = (None, {})
     methods.update(learned_methods(paths, [c.strip() for c in args.configs.split(",") if c.strip()], args.wiener_init))
     rows = []

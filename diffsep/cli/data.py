@@ -14,6 +14,11 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Make or prep
 OUT = typer.Option(..., "--out", "-o", help="Output folder: OUT/{train,validation,test}/<track>/<stem>.wav.")
 RATE = typer.Option(22050, "--sample-rate", help="Sample rate of the written files, Hz.")
 OVERWRITE = typer.Option(False, "--overwrite", help="Write into a non-empty OUT.")
+SOUNDFONT = typer.Option(
+    None, "--soundfont", metavar="[STEM=]PATH",
+    help="A General MIDI SoundFont (.sf2/.sf3) or a folder of them to draw each stem's timbre from; "
+         "STEM=PATH gives all of a SoundFont's presets to one stem (a drum kit, a piano). "
+         "Repeatable. Default: pretty_midi's TimGM6mb.")
 
 
 def _check_rate(sample_rate: int) -> None:
@@ -32,13 +37,14 @@ def synth(
     seed: int = typer.Option(0, help="Seed; the same seed gives the same files whatever --workers."),
     sample_rate: int = RATE,
     workers: int = typer.Option(1, min=1, help="Processes rendering in parallel."),
+    soundfont: Optional[List[str]] = SOUNDFONT,
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Compose and render procedural four-stem songs (bass, drums, guitar, piano)."""
     from diffsep.data.synth import SynthConfig, synthesize
 
     _check_rate(sample_rate)
-    config = SynthConfig(out, tracks, seconds, seed, sample_rate)
+    config = SynthConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ()))
     with progress_bar("rendering songs", tracks) as advance:
         counts = synthesize(config, workers, overwrite, advance)
     typer.echo(f"wrote {tracks} tracks to {out}: " + ", ".join(f"{n} {split}" for split, n in counts.items()))
@@ -51,19 +57,26 @@ def render_midi(
     out: Path = OUT,
     sample_rate: int = RATE,
     split: Optional[str] = typer.Option(None, help="Put every track in this split [default: 80/10/10]."),
+    soundfont: Optional[List[str]] = SOUNDFONT,
+    seed: int = typer.Option(0, help="Seed of the timbres drawn for each file's stems."),
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Render General MIDI files to stems by Slakh class (piano, guitar, bass, drums)."""
+    import numpy as np
+
     from diffsep.data.layout import prepare_output
     from diffsep.data.midi_files import midi_files, render_midi_file, track_folders
+    from diffsep.data.soundfonts import Palette
 
     _check_rate(sample_rate)
+    palette = Palette.load(soundfont)
     files = midi_files(inputs)
     prepare_output(out, overwrite)
     left_out = {}
     with progress_bar("rendering MIDI", len(files)) as advance:
-        for path, folder in zip(files, track_folders(files, out, split)):
-            rendered = render_midi_file(path, folder, sample_rate)
+        for index, (path, folder) in enumerate(zip(files, track_folders(files, out, split))):
+            file_seed = int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+            rendered = render_midi_file(path, folder, sample_rate, palette, file_seed)
             if rendered.left_out:
                 left_out[path.name] = rendered.left_out
             advance(1)

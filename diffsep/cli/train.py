@@ -29,6 +29,7 @@ def train(
     sigma_mean: float = typer.Option(-3.0, help="Mean of ln sigma in training (MSDM: -3)."),
     sigma_std: float = typer.Option(1.0, help="Std of ln sigma in training (MSDM: 1)."),
     data_scale: Optional[float] = typer.Option(None, help="Train on audio times this (bring its std near sigma_data); stored, so inference needs nothing [default: 1, or --init-from's]."),
+    augment: Optional[str] = typer.Option(None, help="Comma-separated per-stem augmentations of each training chunk: gain (+-6 dB), eq (a tilt of +-3 dB per octave) [default: none]."),
     mixed_precision: str = typer.Option("no", help="no, fp16 or bf16."),
     seed: int = typer.Option(0, help="Seed of weights, data windows and noise."),
     log_every: int = typer.Option(10, help="Steps between log lines."),
@@ -46,10 +47,10 @@ def train(
     from diffsep.training import train as run
 
     config = TrainConfig(
-        data=data, out=out, prior=prior, preset=preset, stems=stems and [s.strip() for s in stems.split(",") if s.strip()],
+        data=data, out=out, prior=prior, preset=preset, stems=_names(stems) or None,
         sample_rate=sample_rate, chunk=chunk, batch_size=batch_size, grad_accum=grad_accum, steps=steps, stop_at=stop_at, lr=lr,
         ema_decay=ema_decay, sigma_data=sigma_data, sigma_mean=sigma_mean, sigma_std=sigma_std, data_scale=data_scale,
-        mixed_precision=mixed_precision, seed=seed, log_every=log_every, save_every=save_every, val_every=val_every,
+        augment=_names(augment), mixed_precision=mixed_precision, seed=seed, log_every=log_every, save_every=save_every, val_every=val_every,
         export_dtype=export_dtype, warmup=warmup, lr_decay=lr_decay, init_from=init_from,
     )
     try:
@@ -61,3 +62,8 @@ def train(
     if final["main"]:
         then = "; continue with --resume" if final["event"] == "stopped" else ""
         typer.echo(f"{final['event']} at step {final['step']}: {out / 'prior.safetensors'}{then}")
+
+
+def _names(option: str | None) -> list[str]:
+    """The names of a comma-separated option, blanks dropped."""
+    return [name.strip() for name in (option or "").split(",") if name.strip()]

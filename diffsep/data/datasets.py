@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from diffsep.data.augment import augment, check
 from diffsep.data.layout import tracks
 from diffsep.errors import DiffsepError
 
@@ -79,12 +80,15 @@ class RandomChunks(Dataset):
         sample_rate: the files' rate (checked).
         min_active: redraw (up to 10 times) chunks with fewer non-silent stems.
         items: items per epoch (default: one per track).
+        augment: per-stem augmentations (:mod:`diffsep.data.augment`) applied to each window,
+            drawn after it from the same seed.
     """
 
     def __init__(self, root: Path, split: str, stems: Sequence[str], length: int, sample_rate: int,
-                 seed: int = 0, min_active: int = 0, items: int | None = None) -> None:
+                 seed: int = 0, min_active: int = 0, items: int | None = None, augment: Sequence[str] = ()) -> None:
         self.tracks = _open_tracks(Path(root), split, stems, sample_rate, length)
-        self.length, self.seed, self.min_active = length, seed, min_active
+        self.length, self.sample_rate, self.seed, self.min_active = length, sample_rate, seed, min_active
+        self.augment = check(augment)
         self.items = items or len(self.tracks)
         self.epoch = 0
 
@@ -96,6 +100,13 @@ class RandomChunks(Dataset):
 
     def __getitem__(self, index: int) -> torch.Tensor:
         rng = np.random.default_rng([self.seed, self.epoch, index])
+        return augment(self._window(index, rng), self.augment, rng, self.sample_rate)
+
+    def window(self, index: int) -> torch.Tensor:
+        """Item ``index`` before augmentation."""
+        return self._window(index, np.random.default_rng([self.seed, self.epoch, index]))
+
+    def _window(self, index: int, rng: np.random.Generator) -> torch.Tensor:
         track = self.tracks[index % len(self.tracks)]
         for _ in range(10):
             chunk = track.read(int(rng.integers(0, track.frames - self.length + 1)), self.length)

@@ -15,6 +15,7 @@ import numpy as np
 from diffsep.data.classes import STEMS, stem_of
 from diffsep.data.layout import split_of, write_track
 from diffsep.data.render import level, render_instruments
+from diffsep.data.soundfonts import Palette
 from diffsep.errors import DiffsepError
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar")
@@ -44,8 +45,10 @@ class RenderedMidi:
     left_out: list[str] = field(default_factory=list)
 
 
-def render_midi_file(path: Path, folder: Path, sample_rate: int) -> RenderedMidi:
-    """Render one MIDI file's four classes into ``folder``."""
+def render_midi_file(path: Path, folder: Path, sample_rate: int, palette: Palette | None = None, seed: int = 0) -> RenderedMidi:
+    """Render one MIDI file's four classes into ``folder``: each class with one SoundFont drawn
+    from ``palette`` (default: pretty_midi's TimGM6mb) by ``seed``, each instrument with its own
+    program where that SoundFont has it."""
     import pretty_midi
 
     try:
@@ -60,13 +63,15 @@ def render_midi_file(path: Path, folder: Path, sample_rate: int) -> RenderedMidi
             left_out.append(f"program {instrument.program} ({pretty_midi.program_to_instrument_name(instrument.program)})")
         else:
             groups[stem].append(instrument)
+    palette = palette or Palette.load()
+    rng = np.random.default_rng(seed)
+    presets = {stem: palette.draw(rng, stem, [None if i.is_drum else i.program for i in group]) if group else []
+               for stem, group in groups.items()}
     length = int(round((midi.get_end_time() + TAIL_SECONDS) * sample_rate))
-    stems = {
-        stem: render_instruments(instruments, sample_rate, length) if instruments else np.zeros(length, np.float32)
-        for stem, instruments in groups.items()
-    }
-    metadata = {"source": str(path), "sample_rate": sample_rate, "left_out": left_out,
-                "instruments": {stem: [int(i.program) for i in group] for stem, group in groups.items()}}
+    stems = {stem: render_instruments(group, sample_rate, length, presets[stem]) for stem, group in groups.items()}
+    metadata = {"source": str(path), "sample_rate": sample_rate, "left_out": left_out, "seed": seed,
+                "instruments": {stem: [int(i.program) for i in group] for stem, group in groups.items()},
+                "timbres": {stem: [preset.describe() for preset in found] for stem, found in presets.items()}}
     write_track(folder, level(stems), sample_rate, metadata)
     return RenderedMidi(folder, left_out)
 

@@ -1,58 +1,40 @@
-"""Render MIDI instruments to mono audio with tinysoundfont and pretty_midi's General MIDI
-SoundFont (TimGM6mb.sf2): no system library, no download."""
+"""Render MIDI instruments to mono audio with tinysoundfont: by default with pretty_midi's
+General MIDI SoundFont (TimGM6mb.sf2), no system library, no download; or with the presets drawn
+from the SoundFonts of :mod:`diffsep.data.soundfonts`."""
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-from typing import Iterable
+from typing import Sequence
 
 import numpy as np
 
+from diffsep.data.soundfonts import Preset, default_soundfont, load_synth
 from diffsep.errors import DiffsepError
 
 PEAK = 0.8
 """The mixture's peak after levelling: the sum of the stems never clips."""
 
 
-@functools.lru_cache(maxsize=1)
-def soundfont_path() -> str:
-    """Path of the GM SoundFont that ships inside pretty_midi."""
-    try:
-        import pretty_midi
-    except ImportError as error:  # pragma: no cover - a dependency of the project
-        raise DiffsepError("rendering MIDI needs pretty_midi: pip install pretty_midi") from error
-    path = Path(pretty_midi.__file__).with_name("TimGM6mb.sf2")
-    if not path.is_file():
-        raise DiffsepError(f"pretty_midi's SoundFont is missing at {path}; reinstall pretty_midi")
-    return str(path)
-
-
-def _synth(sample_rate: int):
-    try:
-        import tinysoundfont
-    except ImportError as error:
-        raise DiffsepError(
-            "rendering MIDI needs tinysoundfont: pip install --no-deps tinysoundfont "
-            "(its pyaudio dependency is only for live playback)"
-        ) from error
-    synth = tinysoundfont.Synth(samplerate=sample_rate)
-    return synth, synth.sfload(soundfont_path())
-
-
-def render_instruments(instruments: Iterable, sample_rate: int, length: int) -> np.ndarray:
+def render_instruments(instruments: Sequence, sample_rate: int, length: int, presets: Sequence[Preset] | None = None) -> np.ndarray:
     """Mono float32 ``[length]``: the sum of pretty_midi instruments, rendered alone together.
 
-    Each instrument gets its own channel of one synthesizer; notes sound from their start to
-    their end, then release until the end of the buffer.
+    Each instrument gets its own channel of one synthesizer and plays its own ``presets`` entry
+    (all from one SoundFont), or by default its General MIDI program in TimGM6mb (drums: the
+    standard kit); notes sound from their start to their end, then release until the end of
+    the buffer.
     """
-    synth, sfid = _synth(sample_rate)
+    if not instruments:
+        return np.zeros(length, dtype=np.float32)
+    presets = presets or [_general_midi(instrument) for instrument in instruments]
+    if len({preset.soundfont for preset in presets}) > 1:
+        raise ValueError("the instruments of one render share a SoundFont")
+    synth, sfid = load_synth(presets[0].soundfont, sample_rate)
     events = []  # (sample, order, kind, channel, pitch, velocity): note-offs before note-ons
-    for channel, instrument in enumerate(instruments):
+    for channel, (instrument, preset) in enumerate(zip(instruments, presets, strict=True)):
         drum_channel = 9 if instrument.is_drum else channel if channel < 9 else channel + 1
         if drum_channel > 15:
             raise DiffsepError("too many instruments of one class to render at once (16 channels)")
-        synth.program_select(drum_channel, sfid, 128 if instrument.is_drum else 0, 0 if instrument.is_drum else instrument.program, instrument.is_drum)
+        synth.program_select(drum_channel, sfid, preset.bank, preset.program, preset.is_drum)
         for note in instrument.notes:
             events.append((int(round(note.start * sample_rate)), 1, "on", drum_channel, note.pitch, note.velocity))
             events.append((int(round(note.end * sample_rate)), 0, "off", drum_channel, note.pitch, 0))
@@ -70,6 +52,12 @@ def render_instruments(instruments: Iterable, sample_rate: int, length: int) -> 
             synth.noteoff(channel, pitch)
     _generate(synth, out, position, length)
     return out
+
+
+def _general_midi(instrument) -> Preset:
+    """What a GM player gives ``instrument`` in TimGM6mb: its program, or the standard kit."""
+    bank, program = (128, 0) if instrument.is_drum else (0, instrument.program)
+    return Preset(default_soundfont(), bank, program, "")
 
 
 def _generate(synth, out: np.ndarray, start: int, stop: int) -> int:

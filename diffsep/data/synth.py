@@ -1,13 +1,13 @@
 """``diffsep data synth``: a mini-Slakh data set, deterministic for a seed whatever the workers.
 
-Track i's song comes from the seed sequence ``(seed, i)`` alone, so the same files come out
-with one worker or many.
+Track i's song, and the timbre (SoundFont and preset) of each of its stems, come from the seed
+sequence ``(seed, i)`` alone, so the same files come out with one worker or many.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -16,6 +16,10 @@ import numpy as np
 from diffsep.data.layout import prepare_output, split_of, track_name, write_manifest, write_track
 from diffsep.data.parts import compose
 from diffsep.data.render import level, render_instruments
+from diffsep.data.soundfonts import Palette
+
+TIMBRE_STREAM = 1
+"""The song's timbres are drawn from ``(track seed, TIMBRE_STREAM)``, apart from its notes."""
 
 
 @dataclass(frozen=True)
@@ -27,24 +31,36 @@ class SynthConfig:
     seconds: float = 12.0
     seed: int = 0
     sample_rate: int = 22050
+    soundfonts: tuple[str, ...] = ()
+    """``[STEM=]PATH`` of each SoundFont or folder to draw from; none: pretty_midi's TimGM6mb."""
+    palette: Palette = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "palette", Palette.load(self.soundfonts))
 
     def track_seed(self, index: int) -> int:
         """One seed per track from ``(seed, index)``, independent of scheduling."""
         return int(np.random.SeedSequence([self.seed, index]).generate_state(1)[0])
 
 
-def render_song(seed: int, seconds: float, sample_rate: int) -> tuple[dict[str, np.ndarray], object, dict]:
-    """``(stems, midi, metadata)`` of one procedural song, levelled so the mix never clips."""
+def render_song(seed: int, seconds: float, sample_rate: int, palette: Palette | None = None) -> tuple[dict[str, np.ndarray], object, dict]:
+    """``(stems, midi, metadata)`` of one procedural song, levelled so the mix never clips; each
+    stem plays a preset drawn from ``palette`` (default: pretty_midi's TimGM6mb)."""
     midi, song = compose(seed, seconds)
+    palette = palette or Palette.load()
+    rng = np.random.default_rng([seed, TIMBRE_STREAM])
+    presets = {i.name: palette.draw(rng, i.name, [None if i.is_drum else i.program])[0] for i in midi.instruments}
     length = int(round(seconds * sample_rate))
-    stems = {instrument.name: render_instruments([instrument], sample_rate, length) for instrument in midi.instruments}
-    return level(stems), midi, {**song.to_dict(), "sample_rate": sample_rate, "source": "diffsep procedural composer"}
+    stems = {i.name: render_instruments([i], sample_rate, length, [presets[i.name]]) for i in midi.instruments}
+    timbres = {name: preset.describe() for name, preset in presets.items()}
+    return level(stems), midi, {**song.to_dict(), "timbres": timbres, "sample_rate": sample_rate,
+                                "source": "diffsep procedural composer"}
 
 
 def _make_track(config: SynthConfig, index: int) -> str:
     split = split_of(index, config.tracks)
     folder = config.out / split / track_name(index)
-    stems, midi, metadata = render_song(config.track_seed(index), config.seconds, config.sample_rate)
+    stems, midi, metadata = render_song(config.track_seed(index), config.seconds, config.sample_rate, config.palette)
     write_track(folder, stems, config.sample_rate, {**metadata, "track": track_name(index), "split": split})
     midi.write(str(folder / "song.mid"))
     return split
@@ -59,7 +75,8 @@ def synthesize(config: SynthConfig, workers: int = 1, overwrite: bool = False, p
         if progress is not None:
             progress(1)
     write_manifest(config.out, {"source": "mini-slakh", "seed": config.seed, "tracks": config.tracks,
-                                "seconds": config.seconds, "sample_rate": config.sample_rate, "splits": counts})
+                                "seconds": config.seconds, "sample_rate": config.sample_rate, "splits": counts,
+                                "soundfonts": config.palette.describe()})
     return counts
 
 

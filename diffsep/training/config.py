@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ class TrainConfig:
     sigma_std: float = 1.0
     data_scale: float | None = None
     min_active: int = 0
+    augment: list[str] = field(default_factory=list)  # per-stem augmentations, diffsep.data.augment
     mixed_precision: str = "no"
     seed: int = 0
     log_every: int = 10

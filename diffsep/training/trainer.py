@@ -86,8 +86,8 @@ class Trainer:
             prior = learned_io.load(config.init_from).train()
             self.lineage = Lineage.of(checkpoints.load(config.init_from)[1])
         self.data = RandomChunks(config.data, "train", config.stems, config.chunk, config.sample_rate, seed=config.seed,
-                                 min_active=config.min_active, items=2**62)
-        prior.level = mixture_level([self.data[i] for i in range(LEVEL_CHUNKS)])
+                                 min_active=config.min_active, items=2**62, augment=config.augment)
+        prior.level = mixture_level([self.data.window(i) for i in range(LEVEL_CHUNKS)])
         prior.chunk = config.chunk  # the context it learns: diffsep run cuts segments of two chunks
         optimizer = torch.optim.Adam(prior.parameters(), lr=config.lr, betas=config.betas)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, functools.partial(learning_rate_factor, config.warmup, config.lr_decay, config.steps))
@@ -166,7 +166,7 @@ class Trainer:
         if self.accelerator.is_main_process:
             with atomic_path(self.state_dir / "step.json") as temporary:
                 Path(temporary).write_text(json.dumps({"step": self.step, "cpu_seconds": self.cpu_seconds, "before": asdict(self.lineage)}))
-            lineage = self.lineage.extended(self.step, self.cpu_seconds, read_manifest(self.config.data))
+            lineage = self.lineage.extended(self.step, self.cpu_seconds, {**read_manifest(self.config.data), "augment": self.config.augment})
             learned_io.save(self.ema.shadow, self.config.out / "prior.safetensors", getattr(torch, self.config.export_dtype),
                             preset=self.config.preset, **asdict(lineage))
 

@@ -1,0 +1,55 @@
+"""Per-stem augmentation of training chunks: each stem of a chunk changed on its own, so the
+prior hears the same parts at other levels and through other tone controls than the SoundFonts
+gave them. Every draw comes from the caller's generator (the chunk's own seed)."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from diffsep.errors import DiffsepError
+
+GAIN_DB = 6.0
+"""Each stem's gain is drawn uniformly within +-GAIN_DB."""
+TILT_DB_PER_OCTAVE = 3.0
+"""Each stem's spectral tilt is drawn uniformly within +-TILT_DB_PER_OCTAVE around 1 kHz."""
+TILT_LIMIT_DB = 12.0
+"""The tilt's gain is clipped to +-TILT_LIMIT_DB, so the band edges stay in reach."""
+PIVOT_HZ = 1000.0
+
+
+def gain(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) -> torch.Tensor:
+    """Each stem times its own gain."""
+    decibels = rng.uniform(-GAIN_DB, GAIN_DB, size=chunk.shape[0])
+    return chunk * torch.from_numpy(10 ** (decibels / 20)).to(chunk.dtype)[:, None]
+
+
+def eq(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) -> torch.Tensor:
+    """Each stem through its own spectral tilt: a zero-phase filter of ``slope`` dB per octave
+    about 1 kHz (brighter or darker, as another instrument or microphone would be)."""
+    slopes = rng.uniform(-TILT_DB_PER_OCTAVE, TILT_DB_PER_OCTAVE, size=chunk.shape[0])
+    frequencies = np.fft.rfftfreq(chunk.shape[-1], 1 / sample_rate)
+    octaves = np.log2(np.maximum(frequencies, 20.0) / PIVOT_HZ)
+    decibels = np.clip(slopes[:, None] * octaves[None, :], -TILT_LIMIT_DB, TILT_LIMIT_DB)
+    response = torch.from_numpy(10 ** (decibels / 20)).to(chunk.dtype)
+    return torch.fft.irfft(torch.fft.rfft(chunk, dim=-1) * response, n=chunk.shape[-1], dim=-1)
+
+
+AUGMENTATIONS: dict[str, Callable[[torch.Tensor, np.random.Generator, int], torch.Tensor]] = {"gain": gain, "eq": eq}
+
+
+def check(names: Sequence[str]) -> list[str]:
+    """``names`` if each is an augmentation, else one clear error."""
+    unknown = [name for name in names if name not in AUGMENTATIONS]
+    if unknown:
+        raise DiffsepError(f"--augment {', '.join(unknown)}: not one of {', '.join(AUGMENTATIONS)}")
+    return list(names)
+
+
+def augment(chunk: torch.Tensor, names: Sequence[str], rng: np.random.Generator, sample_rate: int) -> torch.Tensor:
+    """``chunk`` ``[S, T]`` through each named augmentation, in the order given."""
+    for name in names:
+        chunk = AUGMENTATIONS[name](chunk, rng, sample_rate)
+    return chunk
