@@ -36,7 +36,7 @@ from diffsep.evaluation.metrics import Protocol
 from diffsep.io import allocator, audio
 from diffsep.io.job import Job
 from diffsep.io.outputs import OutputFormat
-from diffsep.presets import PRESETS, resolve
+from diffsep.presets import PRESETS, job_options, resolve
 
 SETTINGS = {  # name -> (preset, overrides, job options)
     "paper": ("paper", {}, {}),
@@ -86,7 +86,7 @@ def one(args: argparse.Namespace) -> dict:
     torch.set_num_threads(options.get("threads", torch.get_num_threads()))
     settings = resolve(preset, **overrides)
     prior_options = {"checkpoint": str(args.msdm)} if args.msdm else {}
-    job = Job(prior="msdm", prior_options=prior_options, likelihood="dirac", preset=preset, **settings.job_fields(),
+    job = Job(prior="msdm", prior_options=prior_options, likelihood="dirac", preset=preset, **job_options(**overrides),
               batch_size=options.get("batch_size", 0), precision=options.get("precision", "auto"), device=args.device,
               segment=options.get("segment"))
     started = time.perf_counter()

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor
 
 from diffsep.components import accepted_options, build_likelihood, build_prior, build_sampler
-from diffsep.errors import DiffsepError
+from diffsep.errors import DiffsepError, warn
 from diffsep.initial import INIT_SIGMA, Init, initial_stems
 from diffsep.likelihoods import Observation, Posterior
 from diffsep.registry import SAMPLERS
@@ -79,7 +79,7 @@ def separate(
     sampler_options: Mapping[str, Any] | None = None,
     init: Init | None = None,
     init_sigma: float = INIT_SIGMA,
-    normalize: bool = True,
+    normalize: bool | None = None,
     **kwargs: Any,
 ) -> Tensor:
     """Stems ``[B, S, T]`` whose sum is the ``mixture`` ``[B, T]`` (MSDM separation).
@@ -92,6 +92,9 @@ def separate(
             ``init_sigma`` (in place of ``sigma_max``) down, starting at ``init + init_sigma * noise``.
         normalize: bring each mixture to the level the prior was trained at (its ``level``, when
             it has one) and the stems back, as Demucs does; a silent mixture gives silent stems.
+            Default: on for a likelihood given by name; off for a likelihood object, which holds
+            its own copy of the mixture that cannot be rescaled (build it on ``mixture *
+            level_gain(prior, mixture)[:, None]`` and scale the stems back, or pass it by name).
         likelihood_options: e.g. ``{"constrained": "bass"}`` or ``{"gamma": 0.75}``.
         sampler_options: a named sampler's options, over MSDM's ``SEPARATION`` defaults.
         **kwargs: ``seed``, ``initial_noise``, ``callback``, as :func:`sample`.
@@ -102,6 +105,7 @@ def separate(
     for name, stem in hints.items():
         if stem.shape != mixture.shape:
             raise DiffsepError(f"known stem {name!r} has shape {list(stem.shape)}, the mixture {list(mixture.shape)}")
+    normalize = _normalizes(prior, likelihood, normalize)
     gain = level_gain(prior, mixture) if normalize else torch.ones(mixture.shape[0], device=mixture.device)
     mixture, hints = mixture * gain[:, None], {name: stem * gain[:, None] for name, stem in hints.items()}
     if isinstance(init, Tensor):
@@ -118,6 +122,20 @@ def separate(
     sigmas = karras_sigmas(steps, sigma_min, sigma_max, rho)
     stems = sample(prior, built, chosen, shape, sigmas, device=mixture.device, **kwargs)
     return torch.where(gain[:, None, None] > 0, stems / gain.clamp(min=1e-30)[:, None, None], 0.0)
+
+
+def _normalizes(prior: Prior, likelihood: Likelihood | str, normalize: bool | None) -> bool:
+    """Whether ``separate`` brings the mixture to the prior's level (see its ``normalize``)."""
+    if isinstance(likelihood, str):
+        return True if normalize is None else normalize
+    if normalize:
+        raise DiffsepError("normalize=True needs the likelihood by name: an object keeps its own copy of the mixture, "
+                           "which separate() cannot rescale")
+    if normalize is None and getattr(prior, "level", None) is not None:
+        warn("a likelihood object keeps its own copy of the mixture, so the mixture is not brought to the prior's "
+             "training level; pass the likelihood by name (likelihood_options=...) for that, or normalize=False to "
+             "say this is meant")
+    return False
 
 
 def _separation_sampler(sampler: Sampler | str, options: Mapping[str, Any] | None) -> Sampler:

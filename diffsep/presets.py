@@ -68,6 +68,34 @@ def _options_of(sampler: str) -> set[str]:
     return accepted_options(SAMPLERS, sampler)
 
 
+SCHEDULE = ("steps", "sigma_min", "sigma_max", "rho")
+SAMPLER_KNOBS = ("s_churn", "corrector_steps")
+
+
+def job_options(sampler: str | None = None, init: str | None = None, init_sigma: float | None = None,
+                num_samples: int | None = None, **given: object) -> dict[str, object]:
+    """Flat sampling options as the CLI names them (None: the preset's) -> the fields of a
+    :class:`diffsep.io.job.Job`, which resolves them over its preset."""
+    unknown = set(given) - set(SCHEDULE) - set(SAMPLER_KNOBS)
+    if unknown:
+        raise TypeError(f"unknown sampling options: {', '.join(sorted(unknown))}")
+    pick = lambda names: {k: v for k, v in given.items() if k in names and v is not None}  # noqa: E731
+    return {"sampler": sampler, "sampler_options": pick(SAMPLER_KNOBS), "schedule": pick(SCHEDULE), "init": init,
+            "init_sigma": init_sigma, "num_samples": num_samples}
+
+
+def resolve_fields(name: str, sampler: str | None, sampler_options: dict, schedule: dict, **given: object) -> dict[str, object]:
+    """The Job fields of preset ``name`` with the given ones over it; sampler options that are not
+    the preset's knobs (a plugin sampler's own) pass through."""
+    unknown = set(schedule) - set(SCHEDULE)
+    if unknown:
+        raise DiffsepError(f"unknown schedule settings: {', '.join(sorted(unknown))} (use {', '.join(SCHEDULE)})")
+    extra = {k: v for k, v in sampler_options.items() if k not in SAMPLER_KNOBS}
+    knobs = {k: v for k, v in sampler_options.items() if k in SAMPLER_KNOBS}
+    fields = resolve(name, sampler=sampler, **knobs, **schedule, **given).job_fields()
+    return {**fields, "sampler_options": {**fields["sampler_options"], **extra}}
+
+
 def resolve(name: str, **given: object) -> Preset:
     """The preset ``name`` with every option in ``given`` that is not None put over it
     (``init="none"`` removes the preset's initial separation)."""

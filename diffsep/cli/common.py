@@ -17,7 +17,8 @@ PRESET = typer.Option(DEFAULT_PRESET, help=f"Sampling settings ({', '.join(PRESE
                       + " ".join(f"{name}: {p.description}." for name, p in PRESETS.items()))
 SEGMENT = typer.Option(None, help="Segment length, seconds [two of the prior's training chunks: 2.97 s for the shipped "
                        "prior; 12 s for one that does not say, e.g. a converted MSDM checkpoint (262144 samples ~ 11.9 s)].")
-SAMPLER = typer.Option(None, help="Sampler by name: euler or heun [preset].")
+SAMPLER = typer.Option(None, help="Sampler by name: euler, heun, dpmpp-2m, or a plugin's (`diffsep list`) [preset].")
+PLUGIN = typer.Option([], "--plugin", help="Module name or .py file that registers components (repeatable).")
 STEPS = typer.Option(None, help="Number of noise levels T [preset].")
 CORRECTOR_STEPS = typer.Option(None, help="Corrector repeats R per level; cost T x R evaluations [preset].")
 S_CHURN = typer.Option(None, help="Stochasticity S_churn [preset].")
@@ -70,6 +71,14 @@ def progress_bar(description: str, total: int, quiet: bool = False) -> Iterator[
     with Progress(disable=quiet, transient=True) as progress:
         task = progress.add_task(description, total=total)
         yield lambda n=1: progress.advance(task, n)
+
+
+def load_plugins(plugins: list[str]) -> None:
+    """Register the components of each ``--plugin`` before any is built by name."""
+    from diffsep.registry import load_plugin
+
+    for plugin in plugins:
+        load_plugin(plugin)
 
 
 def prior_options(checkpoint: Optional[Path]) -> dict[str, str]:

@@ -9,8 +9,8 @@ from typing import List, Optional
 import typer
 
 from diffsep.cli import tasks
-from diffsep.cli.common import (CORRECTOR_STEPS, INIT, INIT_SIGMA, NUM_SAMPLES, PRESET, RHO, S_CHURN, SAMPLER, SEGMENT, SIGMA_MAX,
-                                SIGMA_MIN, STEPS, friendly, parse_known, parse_option, prior_options)
+from diffsep.cli.common import (CORRECTOR_STEPS, INIT, INIT_SIGMA, NUM_SAMPLES, PLUGIN, PRESET, RHO, S_CHURN, SAMPLER, SEGMENT,
+                                SIGMA_MAX, SIGMA_MIN, STEPS, friendly, load_plugins, parse_known, parse_option, prior_options)
 from diffsep.cli.data import app as data_app
 from diffsep.cli.train import train as train_command
 from diffsep.errors import DiffsepError
@@ -27,22 +27,13 @@ app.command("impute")(tasks.impute)
 app.command("evaluate")(tasks.evaluate)
 
 
-def _load_plugins(plugins: List[str]) -> None:
-    from diffsep.registry import load_plugin
-
-    for plugin in plugins:
-        load_plugin(plugin)
-
-
-PLUGIN = typer.Option([], "--plugin", help="Module name or .py file that registers components (repeatable).")
-
-
 @app.command("run")
 @friendly
 def run(
     inputs: List[str] = typer.Argument(..., help="Mixtures: files, folders (searched recursively) or glob patterns.", show_default=False),
     out: Path = typer.Option(Path("separated"), "-o", "--out", help="Output folder."),
-    filename: str = typer.Option("{track}/{stem}.{ext}", help="Output path template under --out: {track}, {stem}, {ext}."),
+    filename: str = typer.Option("{track}/{stem}.{ext}", help="Output path template under --out: {track} (the input's name), "
+                                 "{path} (its path under the inputs' common folder), {stem}, {ext}."),
     prior: str = typer.Option("msdm", help="Prior by name (see `diffsep list`); msdm uses the shipped checkpoint."),
     likelihood: str = typer.Option("dirac", help="Likelihood by name: dirac, gaussian, ..."),
     checkpoint: Optional[Path] = typer.Option(None, help="Checkpoint (.safetensors) of the prior."),
@@ -83,11 +74,11 @@ def run(
     from diffsep.io.audio import find_inputs
     from diffsep.io.job import Job
     from diffsep.io.report import Report
-    from diffsep.io.outputs import OutputFormat
+    from diffsep.io.outputs import OutputFormat, track_names
     from diffsep.io.shards import Shard
-    from diffsep.presets import resolve
+    from diffsep.presets import job_options
 
-    _load_plugins(plugin)
+    load_plugins(plugin)
     if int24 and float32:
         raise DiffsepError("choose one of --int24 and --float32")
     if clip_mode not in ("rescale", "clamp", "none"):
@@ -95,16 +86,14 @@ def run(
     fmt = OutputFormat(filename, "flac" if flac else "wav", "FLOAT" if float32 else "PCM_24" if int24 else "PCM_16", clip_mode)
     likelihood_options = {key: value for key, value in (("constrained", constrained), ("gamma", gamma)) if value is not None}
     likelihood_options.update(parse_option(item) for item in likelihood_option)
-    settings = resolve(preset, sampler=sampler, steps=steps, corrector_steps=corrector_steps, s_churn=s_churn,
-                       sigma_min=sigma_min, sigma_max=sigma_max, rho=rho, init=init, init_sigma=init_sigma,
-                       num_samples=num_samples)
     job = Job(
         prior=prior,
         prior_options=prior_options(checkpoint),
         likelihood=likelihood,
         likelihood_options=likelihood_options,
         preset=preset,
-        **settings.job_fields(),
+        **job_options(sampler=sampler, steps=steps, corrector_steps=corrector_steps, s_churn=s_churn, sigma_min=sigma_min,
+                      sigma_max=sigma_max, rho=rho, init=init, init_sigma=init_sigma, num_samples=num_samples),
         seed=seed,
         known=dict(parse_known(item) for item in known),
         segment=segment,
@@ -116,6 +105,7 @@ def run(
         keep_model_sr=keep_model_sr,
     )
     files, shard = find_inputs(inputs), Shard.from_env()  # under torchrun: each process takes its share
+    fmt.check_apart(out, track_names(files), "stem")  # every input, before any is shared out
     try:
         report = job.run(shard.take(files), out, fmt, skip_existing=skip_existing, plot=plot, quiet=quiet)
         failed = {path: reason for part in shard.gather(report.failed) for path, reason in part.items()}
@@ -177,7 +167,7 @@ def list_components(plugin: List[str] = PLUGIN, as_json: bool = typer.Option(Fal
 
     from diffsep.registry import REGISTRIES
 
-    _load_plugins(plugin)
+    load_plugins(plugin)
     rows = [entry for registry in REGISTRIES.values() for entry in registry.entries()]
     if as_json:
         typer.echo(json.dumps([entry.__dict__ for entry in rows], indent=2))

@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from diffsep.cli import common
-from diffsep.cli.common import friendly, parse_known, prior_options
+from diffsep.cli.common import PLUGIN, friendly, load_plugins, parse_known, prior_options
 
 PRIOR = typer.Option("msdm", help="Prior by name (see `diffsep list`); msdm uses the shipped checkpoint.")
 CHECKPOINT = typer.Option(None, help="Checkpoint (.safetensors) of the prior.")
@@ -30,8 +30,10 @@ def generate(
     s_churn: float = typer.Option(0.0, help="Stochasticity S_churn."),
     sigma_max: float = typer.Option(20.0, help="Largest noise level (MSDM generation: 20)."),
     seed: int = SEED,
+    plugin: List[str] = PLUGIN,
 ) -> None:
     """Total generation: songs of all stems from the prior alone, plus their mixture."""
+    load_plugins(plugin)
     import diffsep
     from diffsep.components import build_prior
     from diffsep.io import audio
@@ -61,8 +63,10 @@ def impute(
     segment: Optional[float] = common.SEGMENT,
     seed: int = SEED,
     quiet: bool = QUIET,
+    plugin: List[str] = PLUGIN,
 ) -> None:
     """Partial generation: accompaniment for the given stems (written back exactly)."""
+    load_plugins(plugin)
     from diffsep.io.job import Job
 
     given = dict(parse_known(item) for item in known)
@@ -94,8 +98,10 @@ def evaluate(
     segment: Optional[float] = common.SEGMENT,
     seed: int = SEED,
     quiet: bool = QUIET,
+    plugin: List[str] = PLUGIN,
 ) -> None:
     """Separate a data set (or read estimates) and score SI-SDRi with the MSDM protocol."""
+    load_plugins(plugin)
     from rich.console import Console
     from rich.table import Table
 
@@ -104,14 +110,13 @@ def evaluate(
     from diffsep.io.job import Job
     from diffsep.io.outputs import OutputFormat
     from diffsep.io.shards import Shard
-    from diffsep.presets import resolve
+    from diffsep.presets import job_options
 
     folders = track_folders(data, split or None)
-    settings = resolve(preset, steps=steps, corrector_steps=corrector_steps, s_churn=s_churn, num_samples=num_samples,
-                       init=init, init_sigma=init_sigma)
     job = Job(prior=prior, prior_options=prior_options(checkpoint), likelihood=likelihood,
               likelihood_options={"constrained": constrained} if constrained else {}, preset=preset,
-              **settings.job_fields(), seed=seed, segment=segment)
+              **job_options(steps=steps, corrector_steps=corrector_steps, s_churn=s_churn, num_samples=num_samples,
+                            init=init, init_sigma=init_sigma), seed=seed, segment=segment)
     model = job.model
     separated = out / "estimates"
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
-from diffsep.cli.common import friendly, progress_bar
+from diffsep.cli.common import PLUGIN, friendly, load_plugins, progress_bar
 
 
 @friendly
@@ -15,7 +15,8 @@ def train(
     data: Path = typer.Option(..., help="Data set in the MSDM layout (train split; validation if present)."),
     out: Path = typer.Option(..., "-o", "--out", help="Run folder: prior.safetensors, state/, log.jsonl, config.json."),
     prior: str = typer.Option("msdm", help="msdm (joint) or weak (one network per stem)."),
-    preset: Optional[str] = typer.Option(None, help="Network size: paper, small or tiny [default: small, or --init-from's]."),
+    network: Optional[str] = typer.Option(None, "--network", help="Network size: paper, small or tiny [default: small, or --init-from's]."),
+    old_preset: Optional[str] = typer.Option(None, "--preset", hidden=True, help="Old spelling of --network."),
     stems: Optional[str] = typer.Option(None, help="Comma-separated stem names, in order [default: bass,drums,guitar,piano, or --init-from's]."),
     sample_rate: Optional[int] = typer.Option(None, help="The data's sample rate, Hz [default: 22050, or --init-from's]."),
     chunk: int = typer.Option(32768, help="Training chunk length, samples."),
@@ -41,13 +42,22 @@ def train(
     init_from: Optional[Path] = typer.Option(None, "--init-from", help="Start from this prior's weights (a diffsep checkpoint, e.g. the shipped one or a converted MSDM): its network, stems, rate, sigma_data and data scale; a fresh optimizer and step 0. Its steps and CPU-hours carry into the new prior's metadata."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    plugin: List[str] = PLUGIN,
 ) -> None:
     """Train a learned prior. Many GPUs or machines: `accelerate launch -m diffsep.cli train ...`."""
+    from diffsep.errors import DiffsepError, warn
     from diffsep.training import TrainConfig
     from diffsep.training import train as run
 
+    load_plugins(plugin)
+    if old_preset is not None:
+        if network is not None and network != old_preset:
+            raise DiffsepError(f"--preset {old_preset} and --network {network} disagree; --network is the network size")
+        warn("`diffsep train --preset` is now --network (the network size; --preset names sampling settings of `diffsep run`)")
+        network = old_preset
+
     config = TrainConfig(
-        data=data, out=out, prior=prior, preset=preset, stems=_names(stems) or None,
+        data=data, out=out, prior=prior, preset=network, stems=_names(stems) or None,
         sample_rate=sample_rate, chunk=chunk, batch_size=batch_size, grad_accum=grad_accum, steps=steps, stop_at=stop_at, lr=lr,
         ema_decay=ema_decay, sigma_data=sigma_data, sigma_mean=sigma_mean, sigma_std=sigma_std, data_scale=data_scale,
         augment=_names(augment), mixed_precision=mixed_precision, seed=seed, log_every=log_every, save_every=save_every, val_every=val_every,

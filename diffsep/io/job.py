@@ -24,11 +24,12 @@ from diffsep.initial import INIT_SIGMA
 from diffsep.io import audio
 from diffsep.io.allocator import keep_freed_memory
 from diffsep.io.atomic import atomic_path
-from diffsep.io.outputs import OutputFormat, StemWriter
+from diffsep.io.outputs import OutputFormat, StemWriter, TrackName, track_names
 from diffsep.io.precision import autocast, checked, resolve
 from diffsep.io.report import Report
 from diffsep.io.scratch import scratch_folder
 from diffsep.io.streaming import Segments, stream_separation
+from diffsep.presets import resolve_fields
 from diffsep.types import Prior, Step, stem_index
 
 MIN_SECONDS = 0.1
@@ -68,28 +69,48 @@ def segment_seeds(seed: int, first: int, count: int, items: int) -> list[int]:
 
 @dataclass
 class Job:
-    """What to run; every field ends up in ``config.json``."""
+    """What to run; every field ends up in ``config.json``.
+
+    With a ``preset`` (a name of :data:`diffsep.presets.PRESETS`) every sampling field left at
+    None (sampler, the ``schedule`` and ``sampler_options`` keys, init, init_sigma, num_samples)
+    is the preset's and the given ones win, as on the command line; ``init="none"`` starts from
+    noise. Without one, the fields are MSDM's defaults where not given (Euler, 150 levels, R = 2,
+    S_churn 20, one sample from noise).
+    """
 
     prior: str
     likelihood: str
-    sampler: str
+    sampler: str | None = None
     preset: str | None = None
     prior_options: dict[str, Any] = field(default_factory=dict)
     likelihood_options: dict[str, Any] = field(default_factory=dict)
-    sampler_options: dict[str, Any] = field(default_factory=dict)
-    schedule: dict[str, Any] = field(default_factory=dict)
+    sampler_options: dict[str, Any] | None = None
+    schedule: dict[str, Any] | None = None
     seed: int = 0
     known: dict[str, Path] = field(default_factory=dict)
     segment: float | None = None
     overlap: float = 0.25
-    num_samples: int = 1
+    num_samples: int | None = None
     write_samples: bool = False
     batch_size: int = 0
     device: str = "cpu"
     keep_model_sr: bool = False
     init: str | None = None
-    init_sigma: float = INIT_SIGMA
+    init_sigma: float | None = None
     precision: str = "auto"
+
+    def __post_init__(self) -> None:
+        options, schedule = dict(self.sampler_options or {}), dict(self.schedule or {})
+        if self.preset is None:
+            fields = {"sampler": self.sampler or "euler", "sampler_options": options, "schedule": schedule,
+                      "init": None if str(self.init).lower() == "none" else self.init,
+                      "init_sigma": INIT_SIGMA if self.init_sigma is None else self.init_sigma,
+                      "num_samples": 1 if self.num_samples is None else self.num_samples}
+        else:
+            fields = resolve_fields(self.preset, self.sampler, options, schedule, init=self.init,
+                                    init_sigma=self.init_sigma, num_samples=self.num_samples)
+        for name, value in fields.items():
+            setattr(self, name, value)
 
     def run(self, inputs: list[Path], out: Path, fmt: OutputFormat = OutputFormat(), skip_existing: bool = False,
             plot: bool = False, quiet: bool = False) -> Report:
@@ -106,16 +127,18 @@ class Job:
         keep_freed_memory()  # a quarter off each network call on glibc (diffsep/io/allocator.py)
         report = Report()
         labels = self.labels(model)
+        names = track_names(inputs)
+        fmt.check_apart(out, names, labels[0])
         with Progress(disable=quiet, transient=True) as progress:
             files = progress.add_task("tracks", total=len(inputs))
             for path in inputs:
-                if skip_existing and all(fmt.path(out, path.stem, label).is_file() for label in labels):
+                if skip_existing and all(fmt.path(out, names[path], label).is_file() for label in labels):
                     progress.advance(files)
                     continue
                 try:
-                    report.written += self._one(model, path, out, fmt, labels, progress)
+                    report.written += self._one(model, path, names[path], out, fmt, labels, progress)
                     if plot:
-                        self._plot(model, path, out, fmt)
+                        self._plot(model, path, names[path], out, fmt)
                 except DiffsepError as error:
                     report.failed[str(path)] = str(error)
                 progress.advance(files)
@@ -139,7 +162,7 @@ class Job:
         samples = [f"{s}_sample{k + 1}" for k in range(self.num_samples) for s in model.stems] if self.write_samples else []
         return list(model.stems) + samples
 
-    def _one(self, model: Prior, path: Path, out: Path, fmt: OutputFormat, labels: list[str], progress) -> list[Path]:
+    def _one(self, model: Prior, path: Path, name: TrackName, out: Path, fmt: OutputFormat, labels: list[str], progress) -> list[Path]:
         frames, rate, channels, peak = audio.inspect_file(path)
         hints = self._checked(list(self.known.values()), channels, rate)
         starts = self._checked(self._init_files(path, model), channels, rate)
@@ -149,7 +172,7 @@ class Job:
         out_frames = round(frames * out_rate / rate)
         segments = self.segments_for(math.ceil(frames * model.sample_rate / rate))
         scratch = scratch_folder()
-        writers = [StemWriter(fmt.path(out, path.stem, label), out_rate, channels, out_frames, Path(scratch.name)) for label in labels]
+        writers = [StemWriter(fmt.path(out, name, label), out_rate, channels, out_frames, Path(scratch.name)) for label in labels]
         task = progress.add_task(f"{path.name} (seconds of audio)", total=round(frames / rate, 1))
         steps = progress.add_task("diffusion steps", total=None)
         try:
@@ -176,7 +199,7 @@ class Job:
             scratch.cleanup()
             progress.remove_task(task)
             progress.remove_task(steps)
-        self._write_config(fmt.path(out, path.stem, "config", "json"), path, rate, out_rate, model)
+        self._write_config(fmt.path(out, name, "config", "json"), path, rate, out_rate, model)
         return paths
 
     def segment_length(self, model: Prior) -> int:
@@ -273,9 +296,9 @@ class Job:
         with atomic_path(path) as temporary:
             Path(temporary).write_text(json.dumps(config, indent=2, default=str))
 
-    def _plot(self, model: Prior, path: Path, out: Path, fmt: OutputFormat, seconds: float = 120.0) -> None:
+    def _plot(self, model: Prior, path: Path, name: TrackName, out: Path, fmt: OutputFormat, seconds: float = 120.0) -> None:
         from diffsep.io.plot import spectrograms
 
-        stems = [audio.read(fmt.path(out, path.stem, s), seconds=seconds)[0][0] for s in model.stems]
+        stems = [audio.read(fmt.path(out, name, s), seconds=seconds)[0][0] for s in model.stems]
         mixture, rate = audio.read(path, seconds=seconds)
-        spectrograms(fmt.path(out, path.stem, "overview", "png"), mixture[0], torch.stack(stems), model.stems, rate)
+        spectrograms(fmt.path(out, name, "overview", "png"), mixture[0], torch.stack(stems), model.stems, rate)

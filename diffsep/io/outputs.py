@@ -27,7 +27,9 @@ ClipMode = Literal["rescale", "clamp", "none"]
 @dataclass(frozen=True)
 class OutputFormat:
     """Args:
-        template: Demucs-style path under the output folder, with {track}, {stem}, {ext}.
+        template: Demucs-style path under the output folder, with {track} (the input's name
+            without its suffix), {path} (the input's path under the inputs' common folder,
+            without its suffix), {stem} and {ext}.
         ext: ``wav`` or ``flac``.
         subtype: ``PCM_16`` (default), ``PCM_24`` or ``FLOAT`` (wav only).
         clip_mode: ``rescale`` (divide by max(1.01 peak, 1), as Demucs), ``clamp`` or ``none``.
@@ -42,12 +44,41 @@ class OutputFormat:
         if self.ext == "flac" and self.subtype == "FLOAT":
             raise DiffsepError("FLAC stores integers: use --int24 or 16-bit with --flac")
         try:
-            self.template.format(track="t", stem="s", ext="e")
+            self.template.format(track="t", path="p", stem="s", ext="e")
         except (KeyError, IndexError, ValueError) as error:
-            raise DiffsepError(f"--filename {self.template!r} may only use {{track}}, {{stem}} and {{ext}}") from error
+            raise DiffsepError(f"--filename {self.template!r} may only use {{track}}, {{path}}, {{stem}} and {{ext}}") from error
 
-    def path(self, out: Path, track: str, stem: str, ext: str | None = None) -> Path:
-        return out / self.template.format(track=track, stem=stem, ext=ext or self.ext)
+    def path(self, out: Path, track: "str | TrackName", stem: str, ext: str | None = None) -> Path:
+        name = track if isinstance(track, TrackName) else TrackName(track, track)
+        return out / self.template.format(track=name.track, path=name.path, stem=stem, ext=ext or self.ext)
+
+    def check_apart(self, out: Path, names: "dict[Path, TrackName]", stem: str) -> None:
+        """Refuse, before any work, inputs whose stems would be written to the same file."""
+        seen: dict[Path, Path] = {}
+        for source, name in names.items():
+            target = self.path(out, name, stem)
+            if target in seen:
+                raise DiffsepError(f"{str(seen[target])!r} and {str(source)!r} would both be written to {str(target.parent)!r}; "
+                                   "keep their folders apart with --filename '{path}/{stem}.{ext}'")
+            seen[target] = source
+
+
+@dataclass(frozen=True)
+class TrackName:
+    """What an input is called in output paths: ``track``, its file name without the suffix;
+    ``path``, its path under the folder that holds every input, without the suffix."""
+
+    track: str
+    path: str
+
+
+def track_names(inputs: list[Path]) -> dict[Path, TrackName]:
+    """The name of each input (``{track}`` and ``{path}`` of the output template)."""
+    if not inputs:
+        return {}
+    absolute = [Path(os.path.abspath(p)) for p in inputs]
+    root = Path(os.path.commonpath([p.parent for p in absolute]))
+    return {p: TrackName(p.stem, str(a.with_suffix("").relative_to(root))) for p, a in zip(inputs, absolute)}
 
 
 class StemWriter:

@@ -43,7 +43,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 def network_config(preset: str, in_channels: int) -> dict[str, Any]:
     """The full ``UNet1d`` keyword arguments of ``preset`` for ``in_channels`` stems."""
     if preset not in PRESETS:
-        raise DiffsepError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+        raise DiffsepError(f"unknown network size {preset!r}; choose one of {', '.join(PRESETS)} (--network)")
     return {"in_channels": in_channels, **PRESETS[preset]}
 
 
