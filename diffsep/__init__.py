@@ -9,6 +9,7 @@ from diffsep.api import generate, impute, sample, separate
 from diffsep.errors import DiffsepError
 from diffsep.likelihoods import Observation
 from diffsep.registry import LIKELIHOODS, PRIORS, SAMPLERS, load_plugin
+from diffsep.separator import Separator, save_audio
 
 __version__ = "0.1.0"
 
@@ -18,9 +19,11 @@ __all__ = [
     "Observation",
     "PRIORS",
     "SAMPLERS",
+    "Separator",
     "generate",
     "impute",
     "load_plugin",
     "sample",
+    "save_audio",
     "separate",
 ]

@@ -60,7 +60,12 @@ def run(
                                     "Larger values batch overlapping segments together; in fp32 results do not change (bf16 may round differently)."),
     device: str = typer.Option("cpu", help="Torch device for the model (the track stays on the CPU)."),
     precision: str = typer.Option("auto", help="The network's precision: fp32, bf16 or fp16 (autocast; the sampler stays fp32); auto: bf16 on a CPU with bf16 instructions (AVX512-BF16, AMX), else fp32."),
-    keep_model_sr: bool = typer.Option(False, "--keep-model-sr", help="Write at the model's sample rate, not the input's."),
+    keep_model_sr: bool = typer.Option(False, "--keep-model-sr", help="Write at the model's sample rate, not the input's (the model's band only; each channel separated)."),
+    stereo: str = typer.Option("mid", help="mid: separate the channels' mean once and share each channel among the stems by its masks; "
+                               "channels: separate each channel on its own (twice the work). A mono input has one channel either way."),
+    band: str = typer.Option("masks", help="How stems get the whole band: masks (each channel shared by time-frequency masks of the "
+                             "separation, carried above the prior's band), or residual (each channel's own separation kept, and what it "
+                             "misses of the mixture shared by the masks; needs --stereo channels)."),
     flac: bool = typer.Option(False, "--flac", help="Write FLAC instead of WAV."),
     int24: bool = typer.Option(False, "--int24", help="24-bit integer samples."),
     float32: bool = typer.Option(False, "--float32", help="32-bit float samples (WAV only)."),
@@ -72,11 +77,10 @@ def run(
 ) -> None:
     """Separate each mixture into the prior's stems (alias: separate)."""
     from diffsep.io.audio import find_inputs
-    from diffsep.io.job import Job
     from diffsep.io.report import Report
     from diffsep.io.outputs import OutputFormat, track_names
     from diffsep.io.shards import Shard
-    from diffsep.presets import job_options
+    from diffsep.separator import Separator
 
     load_plugins(plugin)
     if int24 and float32:
@@ -84,26 +88,14 @@ def run(
     if clip_mode not in ("rescale", "clamp", "none"):
         raise DiffsepError(f"--clip-mode is rescale, clamp or none, not {clip_mode!r}")
     fmt = OutputFormat(filename, "flac" if flac else "wav", "FLOAT" if float32 else "PCM_24" if int24 else "PCM_16", clip_mode)
-    likelihood_options = {key: value for key, value in (("constrained", constrained), ("gamma", gamma)) if value is not None}
-    likelihood_options.update(parse_option(item) for item in likelihood_option)
-    job = Job(
-        prior=prior,
-        prior_options=prior_options(checkpoint),
-        likelihood=likelihood,
-        likelihood_options=likelihood_options,
-        preset=preset,
-        **job_options(sampler=sampler, steps=steps, corrector_steps=corrector_steps, s_churn=s_churn, sigma_min=sigma_min,
-                      sigma_max=sigma_max, rho=rho, init=init, init_sigma=init_sigma, num_samples=num_samples),
-        seed=seed,
-        known=dict(parse_known(item) for item in known),
-        segment=segment,
-        overlap=overlap,
-        write_samples=write_samples,
-        batch_size=batch_size,
-        device=device,
-        precision=precision,
-        keep_model_sr=keep_model_sr,
-    )
+    separator = Separator(
+        prior, likelihood, preset, checkpoint=checkpoint, constrained=constrained, gamma=gamma,
+        likelihood_options=dict(parse_option(item) for item in likelihood_option), sampler=sampler, steps=steps,
+        corrector_steps=corrector_steps, s_churn=s_churn, sigma_min=sigma_min, sigma_max=sigma_max, rho=rho, init=init,
+        init_sigma=init_sigma, num_samples=num_samples, seed=seed, segment=segment, overlap=overlap, batch_size=batch_size,
+        device=device, precision=precision, stereo=stereo, band=band)
+    job = separator.job.replaced(known=dict(parse_known(item) for item in known), write_samples=write_samples,
+                                 keep_model_sr=keep_model_sr)
     files, shard = find_inputs(inputs), Shard.from_env()  # under torchrun: each process takes its share
     fmt.check_apart(out, track_names(files), "stem")  # every input, before any is shared out
     try:

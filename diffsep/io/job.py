@@ -7,6 +7,7 @@ The resolved configuration is written next to the stems.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import math
@@ -24,6 +25,7 @@ from diffsep.initial import INIT_SIGMA
 from diffsep.io import audio
 from diffsep.io.allocator import keep_freed_memory
 from diffsep.io.atomic import atomic_path
+from diffsep.io.fullband import METHODS, Restore
 from diffsep.io.outputs import OutputFormat, StemWriter, TrackName, track_names
 from diffsep.io.precision import autocast, checked, resolve
 from diffsep.io.report import Report
@@ -32,6 +34,9 @@ from diffsep.io.streaming import Segments, stream_separation
 from diffsep.presets import resolve_fields
 from diffsep.types import Prior, Step, stem_index
 
+STEREO = ("mid", "channels")
+"""``mid``: separate the channels' mean once, then share each channel among the stems by the
+masks of that separation; ``channels``: separate each channel on its own (docs/results.md)."""
 MIN_SECONDS = 0.1
 SEGMENT_SECONDS = 12.0
 """Segments for a prior that does not say how long its training chunks were (MSDM: 262144 samples)."""
@@ -98,6 +103,8 @@ class Job:
     init: str | None = None
     init_sigma: float | None = None
     precision: str = "auto"
+    stereo: str = "mid"
+    band: str = "masks"
 
     def __post_init__(self) -> None:
         options, schedule = dict(self.sampler_options or {}), dict(self.schedule or {})
@@ -111,6 +118,23 @@ class Job:
                                     init_sigma=self.init_sigma, num_samples=self.num_samples)
         for name, value in fields.items():
             setattr(self, name, value)
+        if self.stereo not in STEREO:
+            raise DiffsepError(f"--stereo is {' or '.join(STEREO)}, not {self.stereo!r}")
+        if self.band not in METHODS:
+            raise DiffsepError(f"--band is {' or '.join(METHODS)}, not {self.band!r}")
+        if self.stereo == "mid" and self.band == "residual":
+            raise DiffsepError("--band residual keeps each channel's own separation: use it with --stereo channels")
+
+    def replaced(self, **changes: Any) -> "Job":
+        """A copy with ``changes`` to fields that are not sampling settings (those stay as
+        resolved; the prior, once built, is shared)."""
+        sampling = {"preset", "sampler", "sampler_options", "schedule", "init", "init_sigma", "num_samples"} & set(changes)
+        if sampling:
+            raise ValueError(f"make a new Job to change {', '.join(sorted(sampling))}")
+        self.model  # built once, shared by the copies
+        job = copy.copy(self)
+        job.__dict__.update(changes)
+        return job
 
     def run(self, inputs: list[Path], out: Path, fmt: OutputFormat = OutputFormat(), skip_existing: bool = False,
             plot: bool = False, quiet: bool = False) -> Report:
@@ -170,6 +194,7 @@ class Job:
             raise DiffsepError(f"{str(path)!r} is too short ({frames / rate:.3f} s); the model needs at least {MIN_SECONDS} s")
         out_rate = model.sample_rate if self.keep_model_sr else rate
         out_frames = round(frames * out_rate / rate)
+        separated = 1 if self.stereo == "mid" and not self.keep_model_sr else channels  # channels the prior hears
         segments = self.segments_for(math.ceil(frames * model.sample_rate / rate))
         scratch = scratch_folder()
         writers = [StemWriter(fmt.path(out, name, label), out_rate, channels, out_frames, Path(scratch.name)) for label in labels]
@@ -177,14 +202,20 @@ class Job:
         steps = progress.add_task("diffusion steps", total=None)
         try:
             if peak > 0:
-                separate_fn = self._separate_fn(model, channels, segments, progress, (task, steps))
+                separate_fn = self._separate_fn(model, separated, segments, progress, (task, steps))
             else:  # the exact answer: silence
                 warn(f"{str(path)!r} is silent: writing silent stems")
-                separate_fn = lambda blocks, first: torch.zeros(len(blocks), channels, len(labels), blocks.shape[-1])  # noqa: E731
-            stream = stream_separation(self._blocks(path, hints + starts, channels), (rate, model.sample_rate, out_rate),
-                                       channels * (1 + len(hints) + len(starts)), channels, len(labels), segments, separate_fn,
-                                       batch=self.segments_per_call(channels, segments))
-            given = {labels.index(name): file for name, file in self.known.items()} if out_rate == rate else {}
+                separate_fn = lambda blocks, first: torch.zeros(len(blocks), separated, len(labels), blocks.shape[-1])  # noqa: E731
+            blocks = self._blocks(path, hints + starts, channels)
+            if separated != channels:  # the mean of each file's channels
+                blocks = (block.reshape(-1, channels, block.shape[-1]).mean(1) for block in blocks)
+            stream = stream_separation(blocks, (rate, model.sample_rate, out_rate), separated * (1 + len(hints) + len(starts)),
+                                       separated, len(labels), segments, separate_fn,
+                                       batch=self.segments_per_call(separated, segments))
+            if out_rate == rate:
+                stream = self._whole_band(stream, path, hints, channels, rate, model, labels)
+            given = {index: self.known[label.split("_sample")[0]] for index, label in enumerate(labels)
+                     if label.split("_sample")[0] in self.known} if out_rate == rate else {}
             for block in stream:
                 for index, (writer, stem) in enumerate(zip(writers, block.unbind(1))):
                     if index not in given:
@@ -201,6 +232,24 @@ class Job:
             progress.remove_task(steps)
         self._write_config(fmt.path(out, name, "config", "json"), path, rate, out_rate, model)
         return paths
+
+    def _whole_band(self, estimates: Iterator[Tensor], path: Path, hints: list[Path], channels: int, rate: int,
+                    model: Prior, labels: list[str]) -> Iterator[Tensor]:
+        """The written stems: the prior's estimates carried to the input's whole band and channels
+        (diffsep/io/fullband.py), the stems not given sharing what the given ones leave of the mixture."""
+        free = [i for i, stem in enumerate(model.stems) if stem not in self.known]
+        rows = [group + i for group in range(0, len(labels), len(model.stems)) for i in free]
+        restore = Restore(rate, model.sample_rate, len(free), self.band)
+
+        def left_of_given() -> Iterator[Tensor]:
+            for block in self._blocks(path, hints, channels):
+                files = block.reshape(-1, channels, block.shape[-1])  # the mixture, then each given stem
+                yield files[0] - files[1:].sum(0)
+
+        for restored in restore.stream(left_of_given(), (block[:, rows] for block in estimates)):
+            out = restored.new_zeros(channels, len(labels), restored.shape[-1])  # given stems: written from their files
+            out[:, rows] = restored
+            yield out
 
     def segment_length(self, model: Prior) -> int:
         """Samples per segment at the prior's rate: ``segment`` seconds if given, else the default."""
