@@ -7,7 +7,9 @@ own. Real-time factor = separation wall time / audio duration (model loading is 
 the separated stems are cut back into songs and scored with the MSDM protocol.
 
 ``--min-seconds 180`` repeats the songs until the file lasts that long (a 3-minute song; the
-repeats are scored too). ``--device cuda`` runs the job there (its peak GPU memory is reported).
+repeats are scored too). ``--rate 44100 --channels 2`` writes the file at that rate, each stem
+panned to its own place (benchmarks/whole_band.py), as a user's song would come; it is scored
+per channel at that rate. ``--device cuda`` runs the job there (its peak GPU memory is reported).
 
 Run: .venv/bin/python benchmarks/separation_speed.py --data data/heldout99 [--settings fast,paper] [--msdm CKPT]
          [--device cuda] [--min-seconds 180]
@@ -27,8 +29,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import soundfile
 import torch
+from whole_band import panned
 
 from diffsep.data.datasets import Track
 from diffsep.data.layout import tracks
@@ -41,6 +45,7 @@ from diffsep.presets import PRESETS, job_options, resolve
 SETTINGS = {  # name -> (preset, overrides, job options)
     "paper": ("paper", {}, {}),
     "fast": ("fast", {}, {}),
+    "fast-stereo-channels": ("fast", {}, {"stereo": "channels"}),
     "fast-1-thread": ("fast", {}, {"threads": 1}),
     "fast-system-malloc": ("fast", {}, {"allocator": "system"}),
     "fast-batched": ("fast", {}, {"batch_size": 8}),
@@ -88,11 +93,13 @@ def one(args: argparse.Namespace) -> dict:
     prior_options = {"checkpoint": str(args.msdm)} if args.msdm else {}
     job = Job(prior="msdm", prior_options=prior_options, likelihood="dirac", preset=preset, **job_options(**overrides),
               batch_size=options.get("batch_size", 0), precision=options.get("precision", "auto"), device=args.device,
-              segment=options.get("segment"))
+              segment=options.get("segment"), stereo=options.get("stereo", "mid"))
     started = time.perf_counter()
     model = job.model
     loading = time.perf_counter() - started
-    references = songs(args.data, args.tracks, model.stems, model.sample_rate, args.min_seconds)
+    rate = args.rate or model.sample_rate
+    mono = songs(args.data, args.tracks, model.stems, rate, args.min_seconds)
+    references = [panned(song, np.random.default_rng([args.seed, i])) if args.channels == 2 else song[None] for i, song in enumerate(mono)]
     evaluations = [0]
     denoise = model.denoise
 
@@ -103,24 +110,28 @@ def one(args: argparse.Namespace) -> dict:
     model.denoise = counted
     with tempfile.TemporaryDirectory() as folder:
         mixture = Path(folder) / "heldout.wav"
-        soundfile.write(mixture, torch.cat([song.sum(0) for song in references]).numpy(), model.sample_rate, subtype="FLOAT")
+        soundfile.write(mixture, torch.cat([song.sum(1) for song in references], -1).T.numpy(), rate, subtype="FLOAT")
         started = time.perf_counter()
         job.run([mixture], Path(folder) / "out", OutputFormat(subtype="FLOAT", clip_mode="none"), quiet=True).raise_failures(1)
         wall = time.perf_counter() - started
-        estimates = torch.stack([torch.from_numpy(soundfile.read(Path(folder) / "out" / "heldout" / f"{s}.wav", dtype="float32")[0])
-                                 for s in model.stems])
+        estimates = torch.stack([torch.from_numpy(soundfile.read(Path(folder) / "out" / "heldout" / f"{s}.wav", dtype="float32",
+                                                                 always_2d=True)[0].T.copy()) for s in model.stems], 1)  # [C, S, T]
     frames = sum(song.shape[-1] for song in references)
-    seconds = frames / model.sample_rate
+    seconds = frames / rate
     protocol, windows, offset = Protocol(), [], 0
     for song in references:
-        windows.append(protocol.windows(estimates[:, offset : offset + song.shape[-1]], song, model.sample_rate))
+        for channel in range(song.shape[0]):
+            windows.append(protocol.windows(estimates[channel, :, offset : offset + song.shape[-1]], song[channel], rate))
         offset += song.shape[-1]
     scores = protocol.summary(windows)
-    segments = job.segments_for(frames).count(frames)
+    model_frames = round(frames * model.sample_rate / rate)
+    segments = job.segments_for(model_frames).count(model_frames)
     return {"setting": args.one, "preset": preset, **{k: v for k, v in dataclasses.asdict(settings).items() if k != "description"},
             "batch_size": job.batch_size, "precision": job.network_precision, "threads": torch.get_num_threads(),
             "allocator": "kept" if allocator.applies() else "system", "audio_seconds": round(seconds, 1),
+            "sample_rate": rate, "channels": args.channels, "stereo": job.stereo, "band": job.band,
             "real_time_factor": round(wall / seconds, 3), "model_loading_seconds": round(loading, 2),
+            "real_time_factor_with_loading": round((wall + loading) / seconds, 3),
             "evaluations_per_segment": round(evaluations[0] / segments), "peak_memory_mib": round(
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "device": args.device,
             **({"peak_gpu_memory_mib": round(torch.cuda.max_memory_allocated() / 2**20)} if args.device.startswith("cuda") else {}),
@@ -136,6 +147,9 @@ def main() -> None:
     parser.add_argument("--settings", default=",".join(SETTINGS), help=f"comma-separated, from {', '.join(SETTINGS)}")
     parser.add_argument("--device", default="cpu", help="where the job runs (cpu, cuda)")
     parser.add_argument("--min-seconds", type=float, default=0.0, help="repeat the songs until the file lasts this long")
+    parser.add_argument("--rate", type=int, default=0, help="the file's sample rate (default: the prior's)")
+    parser.add_argument("--channels", type=int, default=1, choices=(1, 2), help="2: each stem panned to its own place")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the pans")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -144,7 +158,8 @@ def main() -> None:
     assert set(PRESETS) <= set(SETTINGS)
     for name in [s.strip() for s in args.settings.split(",") if s.strip()]:
         command = [sys.executable, __file__, "--data", str(args.data), "--tracks", str(args.tracks), "--one", name,
-                   "--device", args.device, "--min-seconds", str(args.min_seconds)]
+                   "--device", args.device, "--min-seconds", str(args.min_seconds), "--rate", str(args.rate),
+                   "--channels", str(args.channels), "--seed", str(args.seed)]
         subprocess.run(command + (["--msdm", str(args.msdm)] if args.msdm else []), check=True)
 
 
