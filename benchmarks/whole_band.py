@@ -5,9 +5,11 @@ each stem to its own place (constant power, pan drawn in [-0.8, 0.8] per stem an
 separates the stereo mixture with ``diffsep.Separator`` (the CLI's path) in each setting:
 
 - ``mid-masks`` (separate the channels' mean once, share each channel by its masks),
+- ``mid-residual`` (separate the mean once; its stems keep their waveforms in every channel, and
+  what they miss of each channel is shared by the masks),
 - ``channels-masks`` (separate each channel, share it by its own masks),
 - ``channels-residual`` (each channel's own separation, what it misses shared by the masks),
-- ``model-band`` (each channel separated, written at the prior's rate and resampled back: the
+- ``model-band`` (each channel separated, the prior's band resampled back, ``--band model``: the
   output before the whole band was restored).
 
 Prints one JSON row per setting: full-band SI-SDRi at 44.1 kHz (MSDM protocol windows, each
@@ -35,12 +37,12 @@ from diffsep.data.datasets import Track
 from diffsep.data.layout import tracks
 from diffsep.data.synth import SynthConfig, synthesize
 from diffsep.evaluation.metrics import Protocol, si_sdr
-from diffsep.io.audio import resample
 
 RATE = 44100
 UPPER_HZ = 5512.5
 SETTINGS = {
     "mid-masks": {"stereo": "mid", "band": "masks"},
+    "mid-residual": {"stereo": "mid", "band": "residual"},
     "channels-masks": {"stereo": "channels", "band": "masks"},
     "channels-residual": {"stereo": "channels", "band": "residual"},
     "model-band": {"stereo": "channels", "band": "model"},
@@ -63,14 +65,6 @@ def upper(signal: torch.Tensor) -> torch.Tensor:
 
 def separate(separator: diffsep.Separator, mixture: torch.Tensor, setting: str) -> torch.Tensor:
     """``[2, T]`` -> ``[2, S, T]`` stems."""
-    if SETTINGS[setting]["band"] == "model":  # the prior's band only, as stems were before Restore
-        job = separator.job.replaced(keep_model_sr=True)
-        with tempfile.TemporaryDirectory() as folder:
-            diffsep.save_audio(mixture, Path(folder) / "mix.wav", RATE, as_float=True, clip="none")
-            separator.write(job, [Path(folder) / "mix.wav"], Path(folder), diffsep.separator.RAW)
-            stems = [diffsep.io.audio.read(Path(folder) / "mix" / f"{s}.wav")[0] for s in separator.stems]
-        rate = separator.job.model.sample_rate
-        return torch.stack([resample(s, rate, RATE)[..., : mixture.shape[-1]] for s in stems], 1)
     _, stems = separator.separate_tensor(mixture, RATE)
     return torch.stack(list(stems.values()), 1)
 
@@ -94,8 +88,7 @@ def main() -> None:
             songs.append(panned(track.read(0, track.frames), np.random.default_rng([args.seed, index])))
     protocol = Protocol()
     for setting in [s.strip() for s in args.settings.split(",") if s.strip()]:
-        options = {k: v for k, v in SETTINGS[setting].items() if not (k == "band" and v == "model")}
-        separator = diffsep.Separator(checkpoint=args.msdm, **options)
+        separator = diffsep.Separator(checkpoint=args.msdm, **SETTINGS[setting])
         windows, upper_scores, misses, seconds = [], [], [], 0.0
         upper_energy = upper_error = 0.0
         for reference in songs:  # [2, S, T]

@@ -65,7 +65,7 @@ def test_separator_gives_what_diffsep_run_writes(tmp_path):
 def test_stereo_modes_and_a_mono_input():
     rate = 22050
     stereo = _song(rate, 2)
-    for mode in ({"stereo": "mid"}, {"stereo": "channels"}, {"stereo": "channels", "band": "residual"}):
+    for mode in ({"stereo": "mid"}, {"stereo": "channels"}, {"stereo": "channels", "band": "residual"}, {"band": "masks"}):
         _, stems = diffsep.Separator(**FAST, **mode).separate_tensor(stereo, rate)
         assert all(stem.shape == stereo.shape for stem in stems.values())
         assert _relative(sum(stems.values()) - stereo, stereo) < 1e-4
@@ -74,11 +74,11 @@ def test_stereo_modes_and_a_mono_input():
     _, channels = diffsep.Separator(**FAST, stereo="channels").separate_tensor(mono, rate)
     for name in STEMS:  # one channel: --stereo changes nothing (documented)
         torch.testing.assert_close(mid[name], channels[name], rtol=0, atol=0)
-    with pytest.raises(diffsep.DiffsepError, match="--band residual"):
-        diffsep.Separator(**FAST, stereo="mid", band="residual")
+    with pytest.raises(diffsep.DiffsepError, match="--band is masks, residual or model"):
+        diffsep.Separator(**FAST, band="wide")
 
 
-@pytest.mark.parametrize("method, separated", [("masks", 1), ("masks", 2), ("residual", 2)])
+@pytest.mark.parametrize("method, separated", [("masks", 1), ("masks", 2), ("residual", 1), ("residual", 2)])
 def test_restore_as_a_stream_equals_one_window_and_sums_exactly(method, separated):
     generator = torch.Generator().manual_seed(0)
     mixture = torch.randn(2, 70001, generator=generator)

@@ -72,7 +72,8 @@ def impute(
     given = dict(parse_known(item) for item in known)
     job = Job(prior=prior, prior_options=prior_options(checkpoint), likelihood="impute", sampler="euler",
               sampler_options={"s_churn": s_churn, "corrector_steps": corrector_steps},
-              schedule={"steps": steps, "sigma_max": sigma_max}, seed=seed, known=given, segment=segment)
+              schedule={"steps": steps, "sigma_max": sigma_max}, seed=seed, known=given, segment=segment,
+              band="model")  # generated stems: nothing ties them to a mixture to share out
     from diffsep.io.outputs import OutputFormat
 
     job.run([next(iter(given.values()))], out, OutputFormat(subtype="FLOAT", clip_mode="none"), quiet=quiet).raise_failures(1)

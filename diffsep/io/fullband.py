@@ -16,9 +16,9 @@ Two ways to apply them (chosen by measurement, docs/results.md):
 - ``masks``: stem i of channel c is ``istft(M_i X_c)``. The masks may come from a separation of
   the mid signal and be applied to every channel (the stereo image restored by masking), or from
   each channel's own separation.
-- ``residual``: each channel's own estimate keeps its waveform, and only what the estimates miss
-  of the mixture, ``x_c - sum_i s_i,c`` (the upper band, resampling's rounding), is shared out by
-  the masks. Needs one separation per channel.
+- ``residual``: the estimates keep their waveforms, and only what they miss of each channel,
+  ``x_c - sum_i s_i,c`` (the upper band, resampling's rounding, and, when the mid signal was
+  separated, the channel's difference from it), is shared out by the masks.
 
 Either way ``sum_i stem_i,c = x_c`` up to float rounding. Works as a stream: blocks in, blocks
 out, over windows with ``n_fft`` samples of context on each side, so memory does not grow with
@@ -85,9 +85,7 @@ class Restore:
         """One window: ``mixture`` ``[C, T]`` and ``estimates`` ``[C or 1, G S, T]`` -> ``[C, G S, T]``."""
         channels, length = mixture.shape
         grouped = estimates.reshape(estimates.shape[0], -1, self.stems, length)
-        if self.method == "residual":
-            if estimates.shape[0] != channels:
-                raise DiffsepError("the residual full-band method needs one separation per channel (--stereo channels)")
+        if self.method == "residual":  # a separation of the mid signal stands for every channel
             target = mixture[:, None, None] - grouped.sum(2, keepdim=True)  # [C, G, 1, T]: what the estimates miss
         else:
             target = mixture[:, None, None]

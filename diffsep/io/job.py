@@ -32,11 +32,15 @@ from diffsep.io.report import Report
 from diffsep.io.scratch import scratch_folder
 from diffsep.io.streaming import Segments, stream_separation
 from diffsep.presets import resolve_fields
+from diffsep.registry import normalize
 from diffsep.types import Prior, Step, stem_index
 
 STEREO = ("mid", "channels")
 """``mid``: separate the channels' mean once, then share each channel among the stems by the
 masks of that separation; ``channels``: separate each channel on its own (docs/results.md)."""
+SUMMING = ("dirac", "gaussian")
+"""Likelihoods whose stems add up to the mixture: only their stems are carried to the whole band
+by masks that share the mixture out; others (impute, a plugin's) write the prior's band."""
 MIN_SECONDS = 0.1
 SEGMENT_SECONDS = 12.0
 """Segments for a prior that does not say how long its training chunks were (MSDM: 262144 samples)."""
@@ -120,10 +124,8 @@ class Job:
             setattr(self, name, value)
         if self.stereo not in STEREO:
             raise DiffsepError(f"--stereo is {' or '.join(STEREO)}, not {self.stereo!r}")
-        if self.band not in METHODS:
-            raise DiffsepError(f"--band is {' or '.join(METHODS)}, not {self.band!r}")
-        if self.stereo == "mid" and self.band == "residual":
-            raise DiffsepError("--band residual keeps each channel's own separation: use it with --stereo channels")
+        if self.band not in (*METHODS, "model"):
+            raise DiffsepError(f"--band is {', '.join(METHODS)} or model, not {self.band!r}")
 
     def replaced(self, **changes: Any) -> "Job":
         """A copy with ``changes`` to fields that are not sampling settings (those stay as
@@ -194,7 +196,8 @@ class Job:
             raise DiffsepError(f"{str(path)!r} is too short ({frames / rate:.3f} s); the model needs at least {MIN_SECONDS} s")
         out_rate = model.sample_rate if self.keep_model_sr else rate
         out_frames = round(frames * out_rate / rate)
-        separated = 1 if self.stereo == "mid" and not self.keep_model_sr else channels  # channels the prior hears
+        masked = not self.keep_model_sr and self.band != "model" and normalize(self.likelihood) in SUMMING  # by masks
+        separated = 1 if self.stereo == "mid" and masked else channels  # channels the prior hears
         segments = self.segments_for(math.ceil(frames * model.sample_rate / rate))
         scratch = scratch_folder()
         writers = [StemWriter(fmt.path(out, name, label), out_rate, channels, out_frames, Path(scratch.name)) for label in labels]
@@ -212,7 +215,7 @@ class Job:
             stream = stream_separation(blocks, (rate, model.sample_rate, out_rate), separated * (1 + len(hints) + len(starts)),
                                        separated, len(labels), segments, separate_fn,
                                        batch=self.segments_per_call(separated, segments))
-            if out_rate == rate:
+            if out_rate == rate and masked:
                 stream = self._whole_band(stream, path, hints, channels, rate, model, labels)
             given = {index: self.known[label.split("_sample")[0]] for index, label in enumerate(labels)
                      if label.split("_sample")[0] in self.known} if out_rate == rate else {}
@@ -236,9 +239,12 @@ class Job:
     def _whole_band(self, estimates: Iterator[Tensor], path: Path, hints: list[Path], channels: int, rate: int,
                     model: Prior, labels: list[str]) -> Iterator[Tensor]:
         """The written stems: the prior's estimates carried to the input's whole band and channels
-        (diffsep/io/fullband.py), the stems not given sharing what the given ones leave of the mixture."""
+        (diffsep/io/fullband.py), the stems not given sharing what the given ones leave of the mixture.
+        With ``write_samples`` each sample is carried on its own and the mean written is theirs."""
+        count = len(model.stems)
         free = [i for i, stem in enumerate(model.stems) if stem not in self.known]
-        rows = [group + i for group in range(0, len(labels), len(model.stems)) for i in free]
+        first = count if self.write_samples else 0  # the samples' groups, or the mean's
+        rows = [group + i for group in range(first, len(labels), count) for i in free]
         restore = Restore(rate, model.sample_rate, len(free), self.band)
 
         def left_of_given() -> Iterator[Tensor]:
@@ -249,6 +255,8 @@ class Job:
         for restored in restore.stream(left_of_given(), (block[:, rows] for block in estimates)):
             out = restored.new_zeros(channels, len(labels), restored.shape[-1])  # given stems: written from their files
             out[:, rows] = restored
+            if self.write_samples:
+                out[:, :count] = out[:, count:].reshape(channels, -1, count, out.shape[-1]).mean(1)
             yield out
 
     def segment_length(self, model: Prior) -> int:
