@@ -8,7 +8,7 @@ the same rows.
 
 A learned prior separates each song as `diffsep run` does: segments of two training chunks
 (2.97 s for the shipped prior), 25 % overlap, 12 s of audio per call, overlap-added (``-whole`` configurations separate
-each song in one piece instead, as this benchmark did before session 8), at the prior's sample
+each song in one piece instead, as this benchmark did before commit 38a3f49), at the prior's sample
 rate; SI-SDRi is scored on 4 s windows with a 2 s hop, skipping windows with at most one active
 source (diffsep.evaluation.metrics.Protocol).
 
@@ -73,7 +73,7 @@ LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "p
     # the same 80 evaluations as fast, spent on more samples and fewer levels
     **{f"fast-K{k}-T{t}": {**PRESET_OPTIONS["fast"], "samples": k, "steps": t} for k, t in ((5, 16), (8, 10), (10, 8))},
     # the schedule's shape: rho and the last level sigma_min (the last step returns the denoiser's
-    # estimate there, as Tweedie's formula). Session 6's fast: rho 7, 1e-4; session 7's: 2, 0.003
+    # estimate there, as Tweedie's formula). fast before commit b7a3ff5: rho 7, 1e-4; since: 2, 0.003
     **{f"fast-rho-{rho:g}-end-{s:g}": {**PRESET_OPTIONS["fast"], "rho": float(rho), "sigma_min": s}
        for rho, s in ((7, 1e-4), (3, 1e-4), (12, 1e-4), (7, 0.003), (7, 0.01), (7, 0.03), (1, 0.003), (3, 0.003), (3, 0.001))},
     # S_churn: gamma = min(S_churn / T, sqrt 2 - 1), so fast's 20 is already the largest churn

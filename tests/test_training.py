@@ -63,7 +63,7 @@ def test_resume_reproduces_the_uninterrupted_losses(data, tmp_path, decay):
 
 def test_resume_with_fewer_steps_shortens_the_cosine_from_there(data, tmp_path):
     """A run aimed at 8 steps, stopped at 3 and resumed with --steps 6, follows the 6-step
-    cosine from step 4 on and ends annealed (how a long run is cut to fit a session)."""
+    cosine from step 4 on and ends annealed (how a long run is cut to fit the time left)."""
     _train(data, tmp_path / "whole", "--steps", "6", "--lr-decay", "cosine")
     _train(data, tmp_path / "cut", "--steps", "8", "--lr-decay", "cosine", "--stop-at", "3")
     _train(data, tmp_path / "cut", "--steps", "6", "--lr-decay", "cosine", "--resume")
