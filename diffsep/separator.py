@@ -119,16 +119,16 @@ def _channels_first(wav: Tensor, what: str) -> Tensor:
 
 def save_audio(wav: Tensor, path: str | Path, samplerate: int, *, clip: str = "rescale", bits_per_sample: int = 16,
                as_float: bool = False) -> None:
-    """Write ``wav`` ``[C, T]`` or ``[T]`` atomically (WAV, or FLAC by the suffix); ``clip``:
-    ``rescale`` (divide by max(1.01 peak, 1), as Demucs), ``clamp`` or ``none``."""
-    wav = _channels_first(wav, "audio")
-    if clip == "rescale":
-        wav = wav / max(1.01 * float(wav.abs().max()), 1.0)
-    elif clip == "clamp":
-        wav = wav.clamp(-0.99, 0.99)
-    elif clip != "none":
+    """Write ``wav`` ``[C, T]`` or ``[T]`` atomically, WAV or FLAC by the suffix, as ``diffsep run``
+    writes a stem: ``clip`` is ``rescale`` (divide by max(1.01 peak, 1), as Demucs; float files are
+    not rescaled), ``clamp`` or ``none``."""
+    if clip not in ("rescale", "clamp", "none"):
         raise DiffsepError(f"clip is rescale, clamp or none, not {clip!r}")
     subtype = "FLOAT" if as_float else {16: "PCM_16", 24: "PCM_24"}.get(bits_per_sample)
     if subtype is None:
         raise DiffsepError(f"bits_per_sample is 16 or 24, not {bits_per_sample}")
-    audio.write(Path(path), wav, samplerate, subtype=subtype)
+    path = Path(path)
+    fmt = OutputFormat(ext=path.suffix[1:].lower(), subtype=subtype, clip_mode=clip)
+    wav = _channels_first(wav, "audio")
+    written = fmt.clipped(wav.numpy() * fmt.gain(float(wav.abs().max())))
+    audio.write(path, torch.from_numpy(written), samplerate, subtype=subtype)

@@ -48,6 +48,14 @@ class OutputFormat:
         except (KeyError, IndexError, ValueError) as error:
             raise DiffsepError(f"--filename {self.template!r} may only use {{track}}, {{path}}, {{stem}} and {{ext}}") from error
 
+    def gain(self, peak: float) -> float:
+        """The factor a stem of this ``peak`` is written with (``rescale``; float files keep theirs)."""
+        return 1 / max(1.01 * peak, 1.0) if self.clip_mode == "rescale" and self.subtype != "FLOAT" else 1.0
+
+    def clipped(self, data: np.ndarray) -> np.ndarray:
+        """``data`` as written: clamped to [-1, 1] for ``clamp``, else as it is."""
+        return np.clip(data, -1, 1) if self.clip_mode == "clamp" else data
+
     def path(self, out: Path, track: "str | TrackName", stem: str, ext: str | None = None) -> Path:
         name = track if isinstance(track, TrackName) else TrackName(track, track)
         return out / self.template.format(track=name.track, path=name.path, stem=stem, ext=ext or self.ext)
@@ -109,14 +117,13 @@ class StemWriter:
             self.write(torch.zeros(self.handle.channels, self.frames - self.written))
         with reported(self.scratch):
             self.handle.close()
-        scale = 1 / max(1.01 * self.peak, 1.0) if fmt.clip_mode == "rescale" and fmt.subtype != "FLOAT" else 1.0
+        scale = fmt.gain(self.peak)
         try:
             with atomic_path(self.destination) as temporary, soundfile.SoundFile(str(self.scratch)) as source, \
                     soundfile.SoundFile(temporary, "w", self.rate, source.channels, fmt.subtype, format=fmt.ext.upper()) as target:
                 _no_peak_chunk(target)
                 for data in source.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
-                    data = data * scale
-                    target.write(np.clip(data, -1, 1) if fmt.clip_mode == "clamp" else data)
+                    target.write(fmt.clipped(data * scale))
         finally:
             self.discard()
         return self.destination
