@@ -7,6 +7,7 @@ import math
 import torch
 
 from diffsep.priors import GaussianPrior
+from diffsep.priors.presets import network_config
 from diffsep.priors.spectra import demo_spectra
 from diffsep.samplers.analysis import sampler_mean
 from diffsep.samplers.schedules import karras_sigmas
@@ -45,3 +46,17 @@ def total_variance(spectra: torch.Tensor) -> float:
 
 
 __all__ = ["STEMS", "correlated_prior", "white_prior", "noiseless_run", "relative", "total_variance", "math"]
+
+
+def lightning_checkpoint(path, in_channels, seed=0, extra=None):
+    """What the public MSDM training wrote: a Lightning module holding AudioDiffusionModel."""
+    from audio_diffusion_pytorch import AudioDiffusionModel, LogNormalDistribution
+
+    torch.manual_seed(seed)
+    hyper = {**network_config("tiny", in_channels), "diffusion_sigma_distribution": LogNormalDistribution(-3.0, 1.0),
+             "diffusion_sigma_data": 0.2, "diffusion_dynamic_threshold": 0.0, "learning_rate": 1e-4, "beta1": 0.9, "beta2": 0.99}
+    model = AudioDiffusionModel(**{k: v for k, v in hyper.items() if k not in ("learning_rate", "beta1", "beta2")})
+    state = {f"model.{k}": v for k, v in model.state_dict().items()}
+    torch.save({"state_dict": state, "hyper_parameters": hyper, "epoch": 3, "global_step": 1000,
+                "pytorch-lightning_version": "1.7.7", **(extra or {})}, path)
+    return model

@@ -11,6 +11,7 @@ from diffsep.errors import DiffsepError
 from diffsep.priors import learned_io, msdm
 from diffsep.priors.edm import LogNormalSigma, Preconditioning
 from diffsep.priors.presets import PRESETS, network_config
+from helpers import lightning_checkpoint
 
 STEMS = ["bass", "drums", "guitar", "piano"]
 
@@ -74,23 +75,9 @@ def test_half_precision_storage_and_prior_factory(tmp_path):
         weak(checkpoint=str(path))
 
 
-def _lightning_checkpoint(path, in_channels, seed=0, extra=None):
-    """What the public MSDM training wrote: a Lightning module holding AudioDiffusionModel."""
-    from audio_diffusion_pytorch import AudioDiffusionModel, LogNormalDistribution
-
-    torch.manual_seed(seed)
-    hyper = {**network_config("tiny", in_channels), "diffusion_sigma_distribution": LogNormalDistribution(-3.0, 1.0),
-             "diffusion_sigma_data": 0.2, "diffusion_dynamic_threshold": 0.0, "learning_rate": 1e-4, "beta1": 0.9, "beta2": 0.99}
-    model = AudioDiffusionModel(**{k: v for k, v in hyper.items() if k not in ("learning_rate", "beta1", "beta2")})
-    state = {f"model.{k}": v for k, v in model.state_dict().items()}
-    torch.save({"state_dict": state, "hyper_parameters": hyper, "epoch": 3, "global_step": 1000,
-                "pytorch-lightning_version": "1.7.7", **(extra or {})}, path)
-    return model
-
-
 def test_converted_msdm_checkpoint_equals_the_library_denoiser(tmp_path):
     source = tmp_path / "msdm.ckpt"
-    model = _lightning_checkpoint(source, 4)
+    model = lightning_checkpoint(source, 4)
     out = tmp_path / "msdm.safetensors"
     result = CliRunner().invoke(app, ["convert", str(source), "-o", str(out), "--stems", ",".join(STEMS)])
     assert result.exit_code == 0, result.output
@@ -104,7 +91,7 @@ def test_converted_msdm_checkpoint_equals_the_library_denoiser(tmp_path):
 
 def test_four_single_stem_checkpoints_make_one_weak_prior(tmp_path):
     sources = [tmp_path / f"{stem}.ckpt" for stem in STEMS]
-    models = [_lightning_checkpoint(path, 1, seed=n) for n, path in enumerate(sources)]
+    models = [lightning_checkpoint(path, 1, seed=n) for n, path in enumerate(sources)]
     out = tmp_path / "weak.safetensors"
     result = CliRunner().invoke(app, ["convert", *map(str, sources), "-o", str(out)])
     assert result.exit_code == 0, result.output
