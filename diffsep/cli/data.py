@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from diffsep.cli.common import friendly, progress_bar
+from diffsep.data.corpus import COMPOSERS
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Make or prepare data sets (MSDM layout).")
 
@@ -28,26 +29,60 @@ def _check_rate(sample_rate: int) -> None:
         raise DiffsepError(f"--sample-rate must be positive, got {sample_rate}")
 
 
+TRACKS = typer.Option(100, min=1, help="Number of songs (split 80/10/10 into train/validation/test).")
+SECONDS = typer.Option(12.0, min=0.5, help="Length of each song, seconds.")
+SEED = typer.Option(0, help="Seed; the same seed gives the same files whatever --workers.")
+WORKERS = typer.Option(1, min=1, help="Processes rendering in parallel.")
+
+
 @app.command("synth")
 @friendly
 def synth(
     out: Path = OUT,
-    tracks: int = typer.Option(100, min=1, help="Number of songs (split 80/10/10 into train/validation/test)."),
-    seconds: float = typer.Option(12.0, min=0.5, help="Length of each song, seconds."),
-    seed: int = typer.Option(0, help="Seed; the same seed gives the same files whatever --workers."),
+    tracks: int = TRACKS,
+    seconds: float = SECONDS,
+    seed: int = SEED,
     sample_rate: int = RATE,
-    workers: int = typer.Option(1, min=1, help="Processes rendering in parallel."),
+    workers: int = WORKERS,
     soundfont: Optional[List[str]] = SOUNDFONT,
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Compose and render procedural four-stem songs (bass, drums, guitar, piano)."""
-    from diffsep.data.synth import SynthConfig, synthesize
+    from diffsep.data.synth import SynthConfig
 
     _check_rate(sample_rate)
-    config = SynthConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ()))
-    with progress_bar("rendering songs", tracks) as advance:
+    _make(SynthConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ())), workers, overwrite)
+
+
+@app.command("corpus")
+@friendly
+def corpus(
+    out: Path = OUT,
+    tracks: int = TRACKS,
+    seconds: float = SECONDS,
+    composers: str = typer.Option(",".join(COMPOSERS), help="Comma-separated composers of music21's corpus "
+                                  "(Bach is reserved and refused)."),
+    seed: int = SEED,
+    sample_rate: int = RATE,
+    workers: int = WORKERS,
+    soundfont: Optional[List[str]] = SOUNDFONT,
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Excerpts of real multi-part scores (music21's corpus) as four-stem songs, drums in their meter."""
+    from diffsep.data.corpus import CorpusConfig
+
+    _check_rate(sample_rate)
+    names = tuple(name.strip() for name in composers.split(",") if name.strip())
+    _make(CorpusConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ()), composers=names), workers, overwrite)
+
+
+def _make(config, workers: int, overwrite: bool) -> None:
+    """Render ``config``'s tracks with a progress bar, then say how many went to each split."""
+    from diffsep.data.synth import synthesize
+
+    with progress_bar("rendering songs", config.tracks) as advance:
         counts = synthesize(config, workers, overwrite, advance)
-    typer.echo(f"wrote {tracks} tracks to {out}: " + ", ".join(f"{n} {split}" for split, n in counts.items()))
+    typer.echo(f"wrote {config.tracks} tracks to {config.out}: " + ", ".join(f"{n} {split}" for split, n in counts.items()))
 
 
 @app.command("render-midi")

@@ -46,15 +46,27 @@ class RenderedMidi:
 
 
 def render_midi_file(path: Path, folder: Path, sample_rate: int, palette: Palette | None = None, seed: int = 0) -> RenderedMidi:
-    """Render one MIDI file's four classes into ``folder``: each class with one SoundFont drawn
-    from ``palette`` (default: pretty_midi's TimGM6mb) by ``seed``, each instrument with its own
-    program where that SoundFont has it."""
+    """Render one MIDI file's four classes into ``folder`` (see :func:`render_classes`), until
+    a second after its last note."""
     import pretty_midi
 
     try:
         midi = pretty_midi.PrettyMIDI(str(path))
     except Exception as error:  # mido raises many types for a bad file
         raise DiffsepError(f"cannot read {str(path)!r} as MIDI: {error}") from error
+    length = int(round((midi.get_end_time() + TAIL_SECONDS) * sample_rate))
+    stems, metadata = render_classes(midi, sample_rate, length, palette, seed)
+    write_track(folder, stems, sample_rate, {"source": str(path), **metadata})
+    return RenderedMidi(folder, metadata["left_out"])
+
+
+def render_classes(midi, sample_rate: int, length: int, palette: Palette | None = None, seed: int = 0) -> tuple[dict[str, np.ndarray], dict]:
+    """``(stems, metadata)``: a ``PrettyMIDI``'s instruments summed by Slakh class, levelled; each
+    class with one SoundFont drawn from ``palette`` (default: pretty_midi's TimGM6mb) by ``seed``,
+    each instrument with its own program where that SoundFont has it. Other programs are left
+    out and named in the metadata."""
+    import pretty_midi
+
     groups: dict[str, list] = {stem: [] for stem in STEMS}
     left_out = []
     for instrument in midi.instruments:
@@ -67,13 +79,11 @@ def render_midi_file(path: Path, folder: Path, sample_rate: int, palette: Palett
     rng = np.random.default_rng(seed)
     presets = {stem: palette.draw(rng, stem, [None if i.is_drum else i.program for i in group]) if group else []
                for stem, group in groups.items()}
-    length = int(round((midi.get_end_time() + TAIL_SECONDS) * sample_rate))
     stems = {stem: render_instruments(group, sample_rate, length, presets[stem]) for stem, group in groups.items()}
-    metadata = {"source": str(path), "sample_rate": sample_rate, "left_out": left_out, "seed": seed,
+    metadata = {"sample_rate": sample_rate, "left_out": left_out, "seed": seed,
                 "instruments": {stem: [int(i.program) for i in group] for stem, group in groups.items()},
                 "timbres": {stem: [preset.describe() for preset in found] for stem, found in presets.items()}}
-    write_track(folder, level(stems), sample_rate, metadata)
-    return RenderedMidi(folder, left_out)
+    return level(stems), metadata
 
 
 def track_folders(files: list[Path], out: Path, split: str | None) -> list[Path]:

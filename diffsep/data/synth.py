@@ -9,7 +9,7 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Protocol
 
 import numpy as np
 
@@ -40,7 +40,25 @@ class SynthConfig:
 
     def track_seed(self, index: int) -> int:
         """One seed per track from ``(seed, index)``, independent of scheduling."""
-        return int(np.random.SeedSequence([self.seed, index]).generate_state(1)[0])
+        return track_seed(self.seed, index)
+
+    def make_track(self, index: int) -> str:
+        """Write track ``index``; returns its split."""
+        split = split_of(index, self.tracks)
+        folder = self.out / split / track_name(index)
+        stems, midi, metadata = render_song(self.track_seed(index), self.seconds, self.sample_rate, self.palette)
+        write_track(folder, stems, self.sample_rate, {**metadata, "track": track_name(index), "split": split})
+        midi.write(str(folder / "song.mid"))
+        return split
+
+    def manifest(self, counts: dict[str, int]) -> dict:
+        return {"source": "mini-slakh", "seed": self.seed, "tracks": self.tracks, "seconds": self.seconds,
+                "sample_rate": self.sample_rate, "splits": counts, "soundfonts": self.palette.describe()}
+
+
+def track_seed(seed: int, index: int) -> int:
+    """One seed per track from ``(seed, index)``, independent of scheduling."""
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
 
 
 def render_song(seed: int, seconds: float, sample_rate: int, palette: Palette | None = None) -> tuple[dict[str, np.ndarray], object, dict]:
@@ -57,33 +75,38 @@ def render_song(seed: int, seconds: float, sample_rate: int, palette: Palette | 
                                 "source": "diffsep procedural composer"}
 
 
-def _make_track(config: SynthConfig, index: int) -> str:
-    split = split_of(index, config.tracks)
-    folder = config.out / split / track_name(index)
-    stems, midi, metadata = render_song(config.track_seed(index), config.seconds, config.sample_rate, config.palette)
-    write_track(folder, stems, config.sample_rate, {**metadata, "track": track_name(index), "split": split})
-    midi.write(str(folder / "song.mid"))
-    return split
+class TrackMaker(Protocol):
+    """A data set's recipe: ``tracks`` tracks under ``out``, each written by ``make_track``."""
+
+    out: Path
+    tracks: int
+
+    def make_track(self, index: int) -> str: ...
+
+    def manifest(self, counts: dict[str, int]) -> dict: ...
 
 
-def synthesize(config: SynthConfig, workers: int = 1, overwrite: bool = False, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Write ``config.tracks`` tracks; returns the number per split."""
+def synthesize(config: TrackMaker, workers: int = 1, overwrite: bool = False, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Write ``config.tracks`` tracks (in parallel processes with ``workers`` > 1); returns the
+    number per split, and writes the set's manifest."""
     prepare_output(config.out, overwrite)
     counts: dict[str, int] = {}
     for split in _run(config, workers):
         counts[split] = counts.get(split, 0) + 1
         if progress is not None:
             progress(1)
-    write_manifest(config.out, {"source": "mini-slakh", "seed": config.seed, "tracks": config.tracks,
-                                "seconds": config.seconds, "sample_rate": config.sample_rate, "splits": counts,
-                                "soundfonts": config.palette.describe()})
+    write_manifest(config.out, config.manifest(counts))
     return counts
 
 
-def _run(config: SynthConfig, workers: int) -> Iterator[str]:
+def _make_track(config: TrackMaker, index: int) -> str:
+    return config.make_track(index)
+
+
+def _run(config: TrackMaker, workers: int) -> Iterator[str]:
     indices = range(config.tracks)
     if workers <= 1:
-        yield from (_make_track(config, index) for index in indices)
+        yield from (config.make_track(index) for index in indices)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         yield from pool.map(_make_track, [config] * config.tracks, indices, chunksize=1)
