@@ -31,9 +31,35 @@ def test_eq_is_a_tilt_about_the_pivot(monkeypatch):
     torch.testing.assert_close(gains_db, expected, atol=1e-3, rtol=0)
 
 
+def test_reverb_adds_a_decaying_tail_at_about_the_same_level():
+    rate = 8000
+    impulse = torch.zeros(4, rate)
+    impulse[:, 0] = 1.0
+    rng = np.random.default_rng(3)
+    rng.uniform(*aug.REVERB_SECONDS, size=4)  # reverb draws the reverberation times, then the wet shares
+    wet = rng.uniform(*aug.REVERB_WET, size=4)
+    out = aug.reverb(impulse, np.random.default_rng(3), rate)
+    tail = out[:, 1:]
+    energy = tail.square().cumsum(-1)
+    assert torch.all(energy[:, rate // 10] > 0.3 * energy[:, -1])  # most of the tail early: a decay
+    torch.testing.assert_close(tail.square().sum(-1), torch.tensor(wet**2, dtype=out.dtype), rtol=0.05, atol=0.02)
+    torch.testing.assert_close(aug.reverb(impulse, np.random.default_rng(3), rate), out)
+
+
+def test_saturation_keeps_each_peak_and_compresses():
+    chunk = torch.randn(4, 4000) * torch.tensor([0.1, 0.5, 1.0, 2.0])[:, None]
+    out = aug.saturation(chunk, np.random.default_rng(2), 8000)
+    torch.testing.assert_close(out.abs().amax(-1), chunk.abs().amax(-1))
+    assert torch.equal(out.sign(), chunk.sign())
+    order = chunk.argsort(-1)
+    assert torch.all(out.gather(-1, order).diff(dim=-1) >= 0)  # monotonic: no fold-over
+    crest = lambda x: x.abs().amax(-1) / x.square().mean(-1).sqrt()  # noqa: E731
+    assert torch.all(crest(out) < crest(chunk))
+
+
 def test_unknown_augmentation_is_a_clear_error():
-    with pytest.raises(DiffsepError, match="--augment reverb: not one of gain, eq"):
-        aug.check(["gain", "reverb"])
+    with pytest.raises(DiffsepError, match="--augment chorus: not one of gain, eq, reverb, saturation"):
+        aug.check(["gain", "chorus"])
 
 
 def test_training_windows_are_the_same_with_and_without_augmentation(tmp_path):

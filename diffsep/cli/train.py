@@ -30,7 +30,7 @@ def train(
     sigma_mean: float = typer.Option(-3.0, help="Mean of ln sigma in training (MSDM: -3)."),
     sigma_std: float = typer.Option(1.0, help="Std of ln sigma in training (MSDM: 1)."),
     data_scale: Optional[float] = typer.Option(None, help="Train on audio times this (bring its std near sigma_data); stored, so inference needs nothing [default: 1, or --init-from's]."),
-    augment: Optional[str] = typer.Option(None, help="Comma-separated per-stem augmentations of each training chunk: gain (+-6 dB), eq (a tilt of +-3 dB per octave) [default: none]."),
+    augment: Optional[str] = typer.Option(None, help="Comma-separated per-stem augmentations of each training chunk: gain (+-6 dB), eq (a tilt of +-3 dB per octave), reverb (a room of 0.1-1 s, up to 50 % wet), saturation (tanh, peak kept) [default: none]."),
     mixed_precision: str = typer.Option("no", help="no, fp16 or bf16."),
     seed: int = typer.Option(0, help="Seed of weights, data windows and noise."),
     log_every: int = typer.Option(10, help="Steps between log lines."),

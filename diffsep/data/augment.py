@@ -1,6 +1,6 @@
 """Per-stem augmentation of training chunks: each stem of a chunk changed on its own, so the
-prior hears the same parts at other levels and through other tone controls than the SoundFonts
-gave them. Every draw comes from the caller's generator (the chunk's own seed)."""
+prior hears the same parts at other levels, through other tone controls, in other rooms and
+through other amplifiers than the SoundFonts gave them. Every draw comes from the caller's generator (the chunk's own seed)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,12 @@ TILT_DB_PER_OCTAVE = 3.0
 TILT_LIMIT_DB = 12.0
 """The tilt's gain is clipped to +-TILT_LIMIT_DB, so the band edges stay in reach."""
 PIVOT_HZ = 1000.0
+REVERB_SECONDS = (0.1, 1.0)
+"""The range of each stem's reverberation time (to -60 dB)."""
+REVERB_WET = (0.0, 0.5)
+"""The range of each stem's share of reverberated sound."""
+DRIVE = (0.5, 3.0)
+"""The range of each stem's saturation drive (0.5: nearly clean; 3: the peak at 0.995 of tanh's limit)."""
 
 
 def gain(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) -> torch.Tensor:
@@ -37,7 +43,32 @@ def eq(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) -> torch
     return torch.fft.irfft(torch.fft.rfft(chunk, dim=-1) * response, n=chunk.shape[-1], dim=-1)
 
 
-AUGMENTATIONS: dict[str, Callable[[torch.Tensor, np.random.Generator, int], torch.Tensor]] = {"gain": gain, "eq": eq}
+def reverb(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) -> torch.Tensor:
+    """Each stem in its own room: mixed with itself convolved with exponentially decaying noise of
+    unit energy (a reverberation time drawn within ``REVERB_SECONDS``, a wet share within
+    ``REVERB_WET``), so its level stays about the same."""
+    stems, length = chunk.shape
+    seconds = rng.uniform(*REVERB_SECONDS, size=stems)
+    wet = torch.from_numpy(rng.uniform(*REVERB_WET, size=stems)).to(chunk.dtype)[:, None]
+    taps = int(REVERB_SECONDS[1] * sample_rate)
+    decay = np.exp(-6.91 * np.arange(taps)[None, :] / (seconds[:, None] * sample_rate))  # -60 dB at the reverberation time
+    response = rng.standard_normal((stems, taps)) * decay
+    response /= np.sqrt((response**2).sum(-1, keepdims=True))
+    size = 1 << (length + taps - 1).bit_length()
+    spectrum = torch.fft.rfft(chunk, n=size, dim=-1) * torch.fft.rfft(torch.from_numpy(response).to(chunk.dtype), n=size, dim=-1)
+    return (1 - wet) * chunk + wet * torch.fft.irfft(spectrum, n=size, dim=-1)[:, :length]
+
+
+def saturation(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) -> torch.Tensor:
+    """Each stem through a soft clipper, ``tanh(drive x / peak) peak / tanh(drive)``, its drive
+    drawn within ``DRIVE``: louder parts are compressed and gain harmonics; the peak is kept."""
+    drive = torch.from_numpy(rng.uniform(*DRIVE, size=chunk.shape[0])).to(chunk.dtype)[:, None]
+    peak = chunk.abs().amax(-1, keepdim=True).clamp(min=1e-12)
+    return torch.tanh(drive * chunk / peak) * peak / torch.tanh(drive)
+
+
+AUGMENTATIONS: dict[str, Callable[[torch.Tensor, np.random.Generator, int], torch.Tensor]] = {
+    "gain": gain, "eq": eq, "reverb": reverb, "saturation": saturation}
 
 
 def check(names: Sequence[str]) -> list[str]:
