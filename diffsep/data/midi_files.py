@@ -14,7 +14,7 @@ import numpy as np
 
 from diffsep.data.classes import STEMS, stem_of
 from diffsep.data.layout import split_of, write_track
-from diffsep.data.render import level, render_instruments
+from diffsep.data.render import level, render_stems
 from diffsep.data.soundfonts import Palette
 from diffsep.errors import DiffsepError
 
@@ -79,7 +79,7 @@ def render_classes(midi, sample_rate: int, length: int, palette: Palette | None 
     rng = np.random.default_rng(seed)
     presets = {stem: palette.draw(rng, stem, [None if i.is_drum else i.program for i in group]) if group else []
                for stem, group in groups.items()}
-    stems = {stem: render_instruments(group, sample_rate, length, presets[stem]) for stem, group in groups.items()}
+    stems = render_stems({stem: (group, presets[stem]) for stem, group in groups.items()}, sample_rate, length)
     metadata = {"sample_rate": sample_rate, "left_out": left_out, "seed": seed,
                 "instruments": {stem: [int(i.program) for i in group] for stem, group in groups.items()},
                 "timbres": {stem: [preset.describe() for preset in found] for stem, found in presets.items()}}

@@ -4,10 +4,11 @@ from the SoundFonts of :mod:`diffsep.data.soundfonts`."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
+from diffsep.data import timidity
 from diffsep.data.soundfonts import Preset, default_soundfont, load_synth
 from diffsep.errors import DiffsepError
 
@@ -28,6 +29,8 @@ def render_instruments(instruments: Sequence, sample_rate: int, length: int, pre
     presets = presets or [_general_midi(instrument) for instrument in instruments]
     if len({preset.soundfont for preset in presets}) > 1:
         raise ValueError("the instruments of one render share a SoundFont")
+    if _timidity(presets):
+        return timidity.render([(instruments, presets)], sample_rate, length)[0]
     synth, sfid = load_synth(presets[0].soundfont, sample_rate)
     events = []  # (sample, order, kind, channel, pitch, velocity): note-offs before note-ons
     for channel, (instrument, preset) in enumerate(zip(instruments, presets, strict=True)):
@@ -52,6 +55,22 @@ def render_instruments(instruments: Sequence, sample_rate: int, length: int, pre
             synth.noteoff(channel, pitch)
     _generate(synth, out, position, length)
     return out
+
+
+def render_stems(groups: Mapping[str, tuple[Sequence, Sequence[Preset]]], sample_rate: int, length: int) -> dict[str, np.ndarray]:
+    """Each stem's ``(instruments, presets)`` rendered alone (:func:`render_instruments`); the
+    stems a TiMidity configuration plays go through one run of it."""
+    rendered = {stem: render_instruments(instruments, sample_rate, length, presets)
+                for stem, (instruments, presets) in groups.items() if not _timidity(presets)}
+    played = [stem for stem in groups if stem not in rendered]
+    for config in dict.fromkeys(groups[stem][1][0].soundfont for stem in played):
+        stems = [stem for stem in played if groups[stem][1][0].soundfont == config]
+        rendered.update(zip(stems, timidity.render([groups[stem] for stem in stems], sample_rate, length)))
+    return {stem: rendered[stem] for stem in groups}
+
+
+def _timidity(presets: Sequence[Preset] | None) -> bool:
+    return bool(presets) and presets[0].soundfont.lower().endswith(timidity.SUFFIX)
 
 
 def _general_midi(instrument) -> Preset:

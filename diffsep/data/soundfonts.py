@@ -6,7 +6,9 @@ power, electronic, TR-808, jazz, brush, orchestra; not the SFX and CM-64 sets) p
 the programs of each melodic class (:data:`diffsep.data.classes.PROGRAMS`), in any bank below
 128, play that class. ``--soundfont STEM=PATH`` restricts a SoundFont to one stem and lets every
 preset in it play that stem: a recorded drum kit (``drums=Black_Pearl_4_LV2.sf2``) or a piano
-SoundFont. Every file is opened and checked before any work starts.
+SoundFont. A TiMidity++ configuration (``.cfg``, e.g. Debian's ``/etc/timidity/freepats.cfg``)
+stands for a SoundFont: its GUS patches play through the ``timidity`` program
+(:mod:`diffsep.data.timidity`). Every file is opened and checked before any work starts.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
+from diffsep.data import timidity
 from diffsep.data.classes import PROGRAMS, STEMS
 from diffsep.errors import DiffsepError, warn
 
@@ -101,10 +104,14 @@ _cached_synth = functools.lru_cache(maxsize=16)(_open)
 
 
 def inspect(path: str, stem: str | None = None) -> SoundFont:
-    """Open ``path`` and list the presets it offers each stem (all of them to ``stem`` if given)."""
-    synth, sfid = _open(path, 22050)
-    found = {(bank, program): synth.sfpreset_name(sfid, bank, program) for bank in range(DRUM_BANK + 1) for program in range(128)}
-    presets = [Preset(path, bank, program, name) for (bank, program), name in sorted(found.items()) if name]
+    """Open ``path`` (a SoundFont, or a TiMidity configuration of GUS patches) and list the
+    presets it offers each stem (all of them to ``stem`` if given)."""
+    if Path(path).suffix.lower() == timidity.SUFFIX:
+        presets = [Preset(path, bank, program, name) for bank, program, name in timidity.configuration(path).programs()]
+    else:
+        synth, sfid = _open(path, 22050)
+        found = {(bank, program): synth.sfpreset_name(sfid, bank, program) for bank in range(DRUM_BANK + 1) for program in range(128)}
+        presets = [Preset(path, bank, program, name) for (bank, program), name in sorted(found.items()) if name]
     if stem is not None:
         return SoundFont(path, stem, {name: tuple(presets) if name == stem else () for name in STEMS})
     by_stem = {name: tuple(p for p in presets if _plays(p, name)) for name in STEMS}

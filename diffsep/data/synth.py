@@ -15,7 +15,7 @@ import numpy as np
 
 from diffsep.data.layout import prepare_output, split_of, track_name, write_manifest, write_track
 from diffsep.data.parts import compose
-from diffsep.data.render import level, render_instruments
+from diffsep.data.render import level, render_stems
 from diffsep.data.soundfonts import Palette
 
 TIMBRE_STREAM = 1
@@ -69,7 +69,7 @@ def render_song(seed: int, seconds: float, sample_rate: int, palette: Palette | 
     rng = np.random.default_rng([seed, TIMBRE_STREAM])
     presets = {i.name: palette.draw(rng, i.name, [None if i.is_drum else i.program])[0] for i in midi.instruments}
     length = int(round(seconds * sample_rate))
-    stems = {i.name: render_instruments([i], sample_rate, length, [presets[i.name]]) for i in midi.instruments}
+    stems = render_stems({i.name: ([i], [presets[i.name]]) for i in midi.instruments}, sample_rate, length)
     timbres = {name: preset.describe() for name, preset in presets.items()}
     return level(stems), midi, {**song.to_dict(), "timbres": timbres, "sample_rate": sample_rate,
                                 "source": "diffsep procedural composer"}
