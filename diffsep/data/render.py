@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from diffsep.data import timidity
+from diffsep.data import drumkits, timidity
 from diffsep.data.soundfonts import Preset, default_soundfont, load_synth
 from diffsep.errors import DiffsepError
 
@@ -31,6 +31,8 @@ def render_instruments(instruments: Sequence, sample_rate: int, length: int, pre
         raise ValueError("the instruments of one render share a SoundFont")
     if _timidity(presets):
         return timidity.render([(instruments, presets)], sample_rate, length)[0]
+    if drumkits.is_kit(presets[0].soundfont):
+        return drumkits.render(instruments, presets, sample_rate, length)
     synth, sfid = load_synth(presets[0].soundfont, sample_rate)
     events = []  # (sample, order, kind, channel, pitch, velocity): note-offs before note-ons
     for channel, (instrument, preset) in enumerate(zip(instruments, presets, strict=True)):

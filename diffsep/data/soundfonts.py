@@ -8,7 +8,8 @@ the programs of each melodic class (:data:`diffsep.data.classes.PROGRAMS`), in a
 preset in it play that stem: a recorded drum kit (``drums=Black_Pearl_4_LV2.sf2``) or a piano
 SoundFont. A TiMidity++ configuration (``.cfg``, e.g. Debian's ``/etc/timidity/freepats.cfg``)
 stands for a SoundFont: its GUS patches play through the ``timidity`` program
-(:mod:`diffsep.data.timidity`). Every file is opened and checked before any work starts.
+(:mod:`diffsep.data.timidity`); so does a recorded drum kit in Hydrogen's format (its
+``drumkit.xml``; :mod:`diffsep.data.drumkits`), which plays drums only. Every file is opened and checked before any work starts.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from diffsep.data import timidity
+from diffsep.data import drumkits, timidity
 from diffsep.data.classes import PROGRAMS, STEMS
 from diffsep.errors import DiffsepError, warn
 
@@ -44,7 +45,7 @@ class Preset:
         return self.bank == DRUM_BANK
 
     def describe(self) -> dict:
-        return {"soundfont": Path(self.soundfont).name, "bank": self.bank, "program": self.program, "name": self.name}
+        return {"soundfont": label(self.soundfont), "bank": self.bank, "program": self.program, "name": self.name}
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,13 @@ class SoundFont:
     presets: dict[str, tuple[Preset, ...]]
 
     def describe(self) -> dict:
-        return {"file": Path(self.path).name, "stem": self.stem, "bytes": Path(self.path).stat().st_size,
+        return {"file": label(self.path), "stem": self.stem, "bytes": Path(self.path).stat().st_size,
                 "presets": {stem: len(found) for stem, found in self.presets.items() if found}}
+
+
+def label(path: str) -> str:
+    """A timbre source's name in metadata: its file name (a Hydrogen kit's folder with it)."""
+    return f"{Path(path).parent.name}/{Path(path).name}" if drumkits.is_kit(path) else Path(path).name
 
 
 def default_soundfont() -> str:
@@ -106,6 +112,9 @@ _cached_synth = functools.lru_cache(maxsize=16)(_open)
 def inspect(path: str, stem: str | None = None) -> SoundFont:
     """Open ``path`` (a SoundFont, or a TiMidity configuration of GUS patches) and list the
     presets it offers each stem (all of them to ``stem`` if given)."""
+    if drumkits.is_kit(path):
+        kit = drumkits.read_kit(path)
+        return SoundFont(path, "drums", {name: (Preset(path, DRUM_BANK, 0, kit.name),) if name == "drums" else () for name in STEMS})
     if Path(path).suffix.lower() == timidity.SUFFIX:
         presets = [Preset(path, bank, program, name) for bank, program, name in timidity.configuration(path).programs()]
     else:
@@ -137,9 +146,10 @@ def soundfont_files(spec: str) -> tuple[str | None, list[str]]:
     stem, location = (name, rest) if equals and name in STEMS else (None, spec)
     path = Path(location).expanduser()
     if path.is_dir():
-        files = sorted({str(p.resolve()) for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()})
+        files = sorted({str(p.resolve()) for p in path.rglob("*")
+                        if (p.suffix.lower() in SUFFIXES or drumkits.is_kit(p)) and p.is_file()})
         if not files:
-            raise DiffsepError(f"--soundfont {location!r}: the folder holds no .sf2 or .sf3 file")
+            raise DiffsepError(f"--soundfont {location!r}: the folder holds no .sf2, .sf3 or {drumkits.FILENAME} file")
         return stem, files
     if not path.is_file():
         raise DiffsepError(f"--soundfont {location!r}: no such file or folder")
@@ -163,7 +173,7 @@ class Palette:
             for file in files:
                 try:
                     soundfonts.append(inspect(file, stem))
-                except NotGeneralMidi as error:
+                except (NotGeneralMidi, drumkits.NotAKit) as error:
                     if len(files) == 1:
                         raise
                     warn(f"left out of the folder {spec!r}: {error}")
