@@ -160,10 +160,7 @@ class CorpusConfig(SynthConfig):
         span = self.seconds / quarter
         order = sorted(range(len(score.voices)), key=lambda v: np.mean([n[2] for n in score.voices[v]]))
         start = _start(score, order, span, rng)
-        sounding = [v for v in order[1:] if _sounds(score.voices[v], start, span)]
-        upper = list(rng.permutation(sounding)) + [v for v in order[1:] if v not in sounding]
-        stems = {order[0]: "bass"} | {voice: ("guitar", "piano")[k] if k < 2 else str(rng.choice(["guitar", "piano"]))
-                                      for k, voice in enumerate(upper)}
+        stems = _stems(score, order, start, span, rng)
         programs = {stem: int(rng.choice(list(PROGRAMS[stem]))) for stem in ("bass", "guitar", "piano")}
         shift = _bass_shift(score.voices[order[0]])
         midi = pretty_midi.PrettyMIDI(initial_tempo=tempo)
@@ -172,16 +169,14 @@ class CorpusConfig(SynthConfig):
             for begin, end, pitch in score.voices[voice]:
                 if start <= begin < start + span:
                     onset = (begin - start) * quarter
-                    instrument.notes.append(pretty_midi.Note(int(np.clip(rng.normal(80, 10), 30, 120)),
-                                                             pitch + (shift if stem == "bass" else 0), onset,
-                                                             max(min((end - start) * quarter, self.seconds), onset + 0.02)))
+                    offset = max(min((end - start) * quarter, self.seconds), onset + 0.02)
+                    velocity = int(np.clip(rng.normal(80, 10), 30, 120))
+                    instrument.notes.append(pretty_midi.Note(velocity, pitch + (shift if stem == "bass" else 0), onset, offset))
             midi.instruments.append(instrument)
         drums = pretty_midi.Instrument(program=0, is_drum=True, name="drums")
-        bars = int(np.ceil(span / (score.beats * score.beat)))
-        for offset, pitch, velocity in drum_hits(score, bars, rng):
+        for offset, pitch, velocity in drum_hits(score, int(np.ceil(span / (score.beats * score.beat))), rng):
             if offset < span:
-                onset = offset * quarter
-                drums.notes.append(pretty_midi.Note(velocity, pitch, onset, min(onset + 0.1, self.seconds)))
+                drums.notes.append(pretty_midi.Note(velocity, pitch, offset * quarter, min(offset * quarter + 0.1, self.seconds)))
         midi.instruments.append(drums)
         return midi, {"source": "music21 corpus", "composer": composer, "work": _corpus_name(path),
                       "start_quarter": start, "tempo": round(tempo, 2), "meter": score.meter,
@@ -205,6 +200,15 @@ def _start(score: Score, order: list[int], span: float, rng: np.random.Generator
         if _sounds(score.voices[order[0]], start, span) and upper >= min(2, len(order) - 1):
             break
     return start
+
+
+def _stems(score: Score, order: list[int], start: float, span: float, rng: np.random.Generator) -> dict[int, str]:
+    """Each voice's stem: the lowest the bass; of the others, those that sound in the excerpt
+    first, in a drawn order, one to guitar and one to piano, the rest to either."""
+    sounding = [v for v in order[1:] if _sounds(score.voices[v], start, span)]
+    upper = list(rng.permutation(sounding)) + [v for v in order[1:] if v not in sounding]
+    return {order[0]: "bass"} | {voice: ("guitar", "piano")[k] if k < 2 else str(rng.choice(["guitar", "piano"]))
+                                 for k, voice in enumerate(upper)}
 
 
 def _bass_shift(voice: list[Note]) -> int:
