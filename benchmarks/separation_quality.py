@@ -255,9 +255,10 @@ def paired(rows: list[dict]) -> list[dict]:
 
 
 def write_table(rows: list[dict], stems: list[str], command: str) -> None:
+    sets = list(dict.fromkeys(r["songs"] for r in rows))  # each set's rows together, in the order they came
     header = "| songs | method | " + " | ".join(stems) + " | all |\n|---|---|" + "---|" * (len(stems) + 1) + "\n"
     body = "".join(f"| {r['songs']} | {r['method']} | " + " | ".join(f"{r[s]:.2f}" for s in stems) + f" | {r['all']:.2f} |\n"
-                   for r in sorted(rows, key=lambda r: r["songs"] != rows[0]["songs"]))
+                   for r in sorted(rows, key=lambda r: sets.index(r["songs"])))
     block = f"{BEGIN}\n`.venv/bin/python {command}`; SI-SDRi in dB:\n\n{header}{body}{END}"
     text = RESULTS.read_text()
     text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S) if BEGIN in text else text + "\n" + block + "\n"
