@@ -20,7 +20,6 @@ import numpy as np
 
 from diffsep.data.classes import PROGRAMS
 from diffsep.data.composer import CRASH, HAT, KICK, SNARE
-from diffsep.data.layout import split_of, track_name, write_track
 from diffsep.data.midi_files import render_classes
 from diffsep.data.synth import TIMBRE_STREAM, SynthConfig, track_seed
 from diffsep.errors import DiffsepError
@@ -131,17 +130,12 @@ class CorpusConfig(SynthConfig):
         object.__setattr__(self, "catalogue", {composer: works(composer) for composer in self.composers})
         super().__post_init__()
 
-    def make_track(self, index: int) -> str:
-        """Write track ``index``; returns its split."""
-        split = split_of(index, self.tracks)
-        folder = self.out / split / track_name(index)
-        seed = track_seed(self.seed, index)
+    def song(self, seed: int) -> tuple[dict[str, np.ndarray], object, dict]:
+        """``(stems, midi, metadata)`` of the track drawn from ``seed``: an excerpt of a work."""
         midi, metadata = self.excerpt(np.random.default_rng(seed))
         length = int(round(self.seconds * self.sample_rate))
         stems, rendered = render_classes(midi, self.sample_rate, length, self.palette, track_seed(seed, TIMBRE_STREAM))
-        write_track(folder, stems, self.sample_rate, {**metadata, **rendered, "track": track_name(index), "split": split})
-        midi.write(str(folder / "song.mid"))
-        return split
+        return stems, midi, {**metadata, **rendered}
 
     def excerpt(self, rng: np.random.Generator):
         """``(PrettyMIDI, metadata)``: an excerpt of ``seconds`` of a work drawn by ``rng``."""

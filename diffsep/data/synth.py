@@ -43,13 +43,17 @@ class SynthConfig:
         return track_seed(self.seed, index)
 
     def make_track(self, index: int) -> str:
-        """Write track ``index``; returns its split."""
+        """Write track ``index`` (its stems, mixture, metadata and MIDI); returns its split."""
         split = split_of(index, self.tracks)
         folder = self.out / split / track_name(index)
-        stems, midi, metadata = render_song(self.track_seed(index), self.seconds, self.sample_rate, self.palette)
+        stems, midi, metadata = self.song(self.track_seed(index))
         write_track(folder, stems, self.sample_rate, {**metadata, "track": track_name(index), "split": split})
         midi.write(str(folder / "song.mid"))
         return split
+
+    def song(self, seed: int) -> tuple[dict[str, np.ndarray], object, dict]:
+        """``(stems, midi, metadata)`` of the track drawn from ``seed``: a procedural song."""
+        return render_song(seed, self.seconds, self.sample_rate, self.palette)
 
     def manifest(self, counts: dict[str, int]) -> dict:
         return {"source": "mini-slakh", "seed": self.seed, "tracks": self.tracks, "seconds": self.seconds,
