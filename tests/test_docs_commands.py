@@ -80,8 +80,8 @@ def _run(words: list[str], folder: Path, monkeypatch) -> None:
 
 def _maker(page: str, path: str) -> list[str]:
     """The page's command that writes ``path`` (a data set the page's later commands read)."""
-    for _, words in (entry for entry in COMMANDS if entry[0] == page):
-        if {"-o", "--out"} & set(words) and path in words and words[1] == "data":
+    for other, words in COMMANDS:
+        if other == page and words[1] == "data" and {"-o", "--out"} & set(words) and path in words:
             return words
     raise AssertionError(f"{page} reads {path} but no command of it makes it")
 
