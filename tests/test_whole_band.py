@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 import diffsep
 from diffsep.cli import app
 from diffsep.io.fullband import Restore
+from diffsep.likelihoods import shares_mixture
+from diffsep.likelihoods.dirac import dirac
 
 STEMS = ("bass", "drums", "guitar", "piano")
 FAST = {"prior": "gaussian", "steps": 4}
@@ -22,6 +24,11 @@ def _song(rate: int, channels: int, seconds: float = 1.5, seed: int = 0) -> torc
     t = np.arange(int(seconds * rate)) / rate
     rows = [0.2 * np.sin(2 * np.pi * 220 * (c + 1) * t) + 0.05 * rng.standard_normal(len(t)) for c in range(channels)]
     return torch.from_numpy(np.stack(rows).astype(np.float32))
+
+
+def _power(x: torch.Tensor, rate: int, low: float = 0.0) -> float:
+    """Energy of ``x`` at and above ``low`` Hz."""
+    return float(torch.fft.rfft(x)[..., int(low / rate * x.shape[-1]):].abs().square().sum())
 
 
 def _relative(error: torch.Tensor, reference: torch.Tensor) -> float:
@@ -45,9 +52,25 @@ def test_the_stems_carry_the_band_above_the_priors():
     rate = 44100
     song = _song(rate, 1, seconds=2.0)
     _, stems = diffsep.Separator(**FAST).separate_tensor(song, rate)
-    power = lambda x, low=0.0: torch.fft.rfft(x)[..., int(low / rate * x.shape[-1]):].abs().square().sum()  # noqa: E731
-    assert power(song, 6000) > 0.05 * power(song)  # the noise puts real energy above the prior's band (5.5 kHz)
-    assert sum(power(stem, 6000) for stem in stems.values()) > 0.5 * power(song, 6000)  # and the stems carry it
+    assert _power(song, rate, 6000) > 0.05 * _power(song, rate)  # the noise puts real energy above the prior's band (5.5 kHz)
+    assert sum(_power(stem, rate, 6000) for stem in stems.values()) > 0.5 * _power(song, rate, 6000)  # and the stems carry it
+
+
+@pytest.mark.parametrize("marked", [True, False])
+def test_a_plugin_likelihood_gets_the_whole_band_only_if_marked(marked):
+    """A user's likelihood says with ``@shares_mixture`` that its stems add up to the mixture;
+    only then are they carried above the prior's band (an unmarked one may not sum, e.g. gains)."""
+    def mine(observation, constrained=0):
+        return dirac(observation, constrained)
+
+    diffsep.LIKELIHOODS.register("my-dirac")(shares_mixture(mine) if marked else mine)
+    rate = 44100
+    song = _song(rate, 1, seconds=2.0)
+    separator = diffsep.Separator(likelihood="my-dirac", **FAST)
+    _, stems = separator.separate_tensor(song, rate)
+    top = 0.55 * separator.job.model.sample_rate  # above the prior's Nyquist frequency
+    above = sum(_power(stem, rate, top) for stem in stems.values()) / _power(song, rate, top)
+    assert above > 0.5 if marked else above < 1e-3
 
 
 def test_separator_gives_what_diffsep_run_writes(tmp_path):

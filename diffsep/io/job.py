@@ -22,6 +22,7 @@ from diffsep.api import separate
 from diffsep.components import build_prior
 from diffsep.errors import DiffsepError, warn
 from diffsep.initial import INIT_SIGMA
+from diffsep.likelihoods import stems_share_mixture
 from diffsep.io import audio
 from diffsep.io.allocator import keep_freed_memory
 from diffsep.io.atomic import atomic_path
@@ -32,15 +33,12 @@ from diffsep.io.report import Report
 from diffsep.io.scratch import scratch_folder
 from diffsep.io.streaming import Segments, stream_separation
 from diffsep.presets import resolve_fields
-from diffsep.registry import normalize
+from diffsep.registry import LIKELIHOODS
 from diffsep.types import Prior, Step, stem_index
 
 STEREO = ("mid", "channels")
 """``mid``: separate the channels' mean once, then share each channel among the stems by the
 masks of that separation; ``channels``: separate each channel on its own (docs/results.md)."""
-SUMMING = ("dirac", "gaussian")
-"""Likelihoods whose stems add up to the mixture: only their stems are carried to the whole band
-by masks that share the mixture out; others (impute, a plugin's) write the prior's band."""
 MIN_SECONDS = 0.1
 SEGMENT_SECONDS = 12.0
 """Segments for a prior that does not say how long its training chunks were (MSDM: 262144 samples)."""
@@ -196,7 +194,7 @@ class Job:
             raise DiffsepError(f"{str(path)!r} is too short ({frames / rate:.3f} s); the model needs at least {MIN_SECONDS} s")
         out_rate = model.sample_rate if self.keep_model_sr else rate
         out_frames = round(frames * out_rate / rate)
-        masked = not self.keep_model_sr and self.band != "model" and normalize(self.likelihood) in SUMMING  # by masks
+        masked = not self.keep_model_sr and self.band != "model" and stems_share_mixture(LIKELIHOODS.get(self.likelihood))
         separated = 1 if self.stereo == "mid" and masked else channels  # channels the prior hears
         segments = self.segments_for(math.ceil(frames * model.sample_rate / rate))
         scratch = scratch_folder()
@@ -217,8 +215,8 @@ class Job:
                                        batch=self.segments_per_call(separated, segments))
             if out_rate == rate and masked:
                 stream = self._whole_band(stream, path, hints, channels, rate, model, labels)
-            given = {index: self.known[label.split("_sample")[0]] for index, label in enumerate(labels)
-                     if label.split("_sample")[0] in self.known} if out_rate == rate else {}
+            stems = [label.split("_sample")[0] for label in labels]  # the stem each output is of
+            given = {index: self.known[stem] for index, stem in enumerate(stems) if stem in self.known} if out_rate == rate else {}
             for block in stream:
                 for index, (writer, stem) in enumerate(zip(writers, block.unbind(1))):
                     if index not in given:

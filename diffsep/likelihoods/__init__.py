@@ -3,7 +3,7 @@
 Importing this package registers the built-in names: ``none``, ``dirac``, ``gaussian``, ``impute``.
 """
 
-from diffsep.likelihoods.base import Unconditional, with_stems
+from diffsep.likelihoods.base import Unconditional, shares_mixture, stems_share_mixture, with_stems
 from diffsep.likelihoods.compose import Compose
 from diffsep.likelihoods.dirac import Dirac
 from diffsep.likelihoods.gaussian import GaussianMixture
@@ -12,4 +12,4 @@ from diffsep.likelihoods.impute import Impute
 from diffsep.likelihoods.observation import Observation
 from diffsep.likelihoods.posterior import Posterior
 
-__all__ = ["Compose", "Dirac", "GaussianMixture", "Impute", "Observation", "Posterior", "Unconditional", "with_hints", "with_stems"]
+__all__ = ["Compose", "Dirac", "GaussianMixture", "Impute", "Observation", "Posterior", "Unconditional", "shares_mixture", "stems_share_mixture", "with_hints", "with_stems"]
