@@ -120,7 +120,7 @@ def test_a_malicious_pickle_is_refused(tmp_path, capsys):
 
 
 def test_presets_are_the_documented_ones():
-    assert set(PRESETS) == {"paper", "small", "tiny"}
+    assert set(PRESETS) == {"paper", "wide", "small", "tiny"}
     with pytest.raises(DiffsepError, match="unknown network size"):
         network_config("huge", 4)
 
