@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from diffsep.data import drumkits, timidity
+from diffsep.data import drumkits, note_folders, timidity
 from diffsep.data.soundfonts import Preset, default_soundfont, load_synth
 from diffsep.errors import DiffsepError
 
@@ -33,6 +33,8 @@ def render_instruments(instruments: Sequence, sample_rate: int, length: int, pre
         return timidity.render([(instruments, presets)], sample_rate, length)[0]
     if drumkits.is_kit(presets[0].soundfont):
         return drumkits.render(instruments, presets, sample_rate, length)
+    if note_folders.is_instrument(presets[0].soundfont):
+        return note_folders.render(instruments, presets, sample_rate, length)
     synth, sfid = load_synth(presets[0].soundfont, sample_rate)
     events = []  # (sample, order, kind, channel, pitch, velocity): note-offs before note-ons
     for channel, (instrument, preset) in enumerate(zip(instruments, presets, strict=True)):

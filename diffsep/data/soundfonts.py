@@ -9,7 +9,9 @@ preset in it play that stem: a recorded drum kit (``drums=Black_Pearl_4_LV2.sf2`
 SoundFont. A TiMidity++ configuration (``.cfg``, e.g. Debian's ``/etc/timidity/freepats.cfg``)
 stands for a SoundFont: its GUS patches play through the ``timidity`` program
 (:mod:`diffsep.data.timidity`); so does a recorded drum kit in Hydrogen's format (its
-``drumkit.xml``; :mod:`diffsep.data.drumkits`), which plays drums only. Every file is opened and checked before any work starts.
+``drumkit.xml``; :mod:`diffsep.data.drumkits`), which plays drums only, and a folder of recorded
+notes (:mod:`diffsep.data.note_folders`), which plays the stem it is given. Every file is opened
+and checked before any work starts.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from diffsep.data import drumkits, timidity
+from diffsep.data import drumkits, note_folders, timidity
 from diffsep.data.classes import PROGRAMS, STEMS
 from diffsep.errors import DiffsepError, warn
 
@@ -57,12 +59,14 @@ class SoundFont:
     presets: dict[str, tuple[Preset, ...]]
 
     def describe(self) -> dict:
-        return {"file": label(self.path), "stem": self.stem, "bytes": Path(self.path).stat().st_size,
+        files = [sample.path for sample in note_folders.samples(self.path)] if Path(self.path).is_dir() else [self.path]
+        return {"file": label(self.path), "stem": self.stem, "bytes": sum(Path(file).stat().st_size for file in files),
                 "presets": {stem: len(found) for stem, found in self.presets.items() if found}}
 
 
 def label(path: str) -> str:
-    """A timbre source's name in metadata: its file name (a Hydrogen kit's folder with it)."""
+    """A timbre source's name in metadata: its file name (a Hydrogen kit's folder with it), or a
+    note folder's name."""
     return f"{Path(path).parent.name}/{Path(path).name}" if drumkits.is_kit(path) else Path(path).name
 
 
@@ -112,6 +116,11 @@ _cached_synth = functools.lru_cache(maxsize=16)(_open)
 def inspect(path: str, stem: str | None = None) -> SoundFont:
     """Open ``path`` (a SoundFont, or a TiMidity configuration of GUS patches) and list the
     presets it offers each stem (all of them to ``stem`` if given)."""
+    if note_folders.is_instrument(path):
+        if stem is None:
+            raise NotGeneralMidi(f"--soundfont {path!r} is a folder of recorded notes: name the stem it plays, "
+                                 f"--soundfont STEM=PATH")
+        return SoundFont(path, stem, {name: (Preset(path, 0, 0, Path(path).name),) if name == stem else () for name in STEMS})
     if drumkits.is_kit(path):
         kit = drumkits.read_kit(path)
         return SoundFont(path, "drums", {name: (Preset(path, DRUM_BANK, 0, kit.name),) if name == "drums" else () for name in STEMS})
@@ -145,11 +154,14 @@ def soundfont_files(spec: str) -> tuple[str | None, list[str]]:
     name, equals, rest = spec.partition("=")
     stem, location = (name, rest) if equals and name in STEMS else (None, spec)
     path = Path(location).expanduser()
+    if path.is_dir() and note_folders.is_instrument(path):
+        return stem, [str(path.resolve())]
     if path.is_dir():
         files = sorted({str(p.resolve()) for p in path.rglob("*")
-                        if (p.suffix.lower() in SUFFIXES or drumkits.is_kit(p)) and p.is_file()})
+                        if ((p.suffix.lower() in SUFFIXES or drumkits.is_kit(p)) and p.is_file()) or note_folders.is_instrument(p)})
         if not files:
-            raise DiffsepError(f"--soundfont {location!r}: the folder holds no .sf2, .sf3 or {drumkits.FILENAME} file")
+            raise DiffsepError(f"--soundfont {location!r}: the folder holds no .sf2, .sf3 or {drumkits.FILENAME} file "
+                               f"and no folder of recorded notes")
         return stem, files
     if not path.is_file():
         raise DiffsepError(f"--soundfont {location!r}: no such file or folder")
