@@ -151,6 +151,27 @@ def convert(
     typer.echo(f"wrote {out}: {prior.kind} prior, stems {names}, {sample_rate} Hz")
 
 
+@app.command("interpolate")
+@friendly
+def interpolate(
+    start: Path = typer.Argument(..., help="A learned prior (.safetensors): the weights at --weight 0.", show_default=False),
+    end: Path = typer.Argument(..., help="Its continuation on other data: the weights at --weight 1.", show_default=False),
+    out: Path = typer.Option(..., "-o", "--out", help="The prior to write (.safetensors)."),
+    weight: float = typer.Option(0.5, help="How far from START toward END: (1 - w) * START + w * END."),
+    dtype: str = typer.Option("float16", help="Storage dtype of the weights: float16 or float32."),
+) -> None:
+    """Weights between a prior and its continuation (WiSE-FT): most of the gain on the new data for
+    a fraction of the loss on the old."""
+    import torch
+
+    from diffsep.priors.interpolate import interpolate as run
+
+    if dtype not in ("float16", "float32"):
+        raise DiffsepError(f"--dtype must be float16 or float32, got {dtype!r}")
+    run(start, end, weight, out, getattr(torch, dtype))
+    typer.echo(f"wrote {out}: {1 - weight:g} x {start.name} + {weight:g} x {end.name}")
+
+
 @app.command("list")
 @friendly
 def list_components(plugin: List[str] = PLUGIN, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
