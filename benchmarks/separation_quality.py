@@ -136,12 +136,13 @@ def segmented(method: Callable[..., torch.Tensor], length: int, sample_rate: int
 
 
 def learned_methods(paths: list[Path], configs: list[str], wiener_init: Path | None = None) -> dict[str, tuple[Method, dict]]:
-    """``wiener_init``: a Gaussian checkpoint whose Wiener filter replaces the shipped one as the
-    initial separation of the refining configurations."""
+    """``wiener_init``: a Gaussian checkpoint whose Wiener filter, at each prior's rate, replaces
+    the shipped start filter as the initial separation of the refining configurations."""
     methods = {}
-    init = GaussianPrior.load(str(wiener_init)).posterior_mean if wiener_init else "wiener"
+    start = GaussianPrior.load(str(wiener_init)) if wiener_init else None
     for path in paths:
         prior = learned_io.load(path)
+        init = start.at_rate(prior.sample_rate).posterior_mean if start else "wiener"
         lineage = {k: v for k, v in prior_metadata(path).items() if k in ("training_steps", "cpu_hours")}
         tag = f"{path.stem} ({lineage.get('training_steps', '?')} steps, {lineage.get('cpu_hours', '?')} CPU-h)"
         tag += f", init {wiener_init.name}" if wiener_init else ""
@@ -219,7 +220,7 @@ def main() -> None:
     if args.baselines:
         gaussian = fit_gaussian(args.data[0], stems, rate, "train")
         methods[f"Wiener filter (Gaussian fitted on {timbres(args.data[0])} train, posterior mean)"] = (gaussian.posterior_mean, {})
-        methods["Wiener filter (shipped Gaussian, what --init wiener starts from)"] = (wiener(first), {})
+        methods["Wiener filter (shipped start filter, what --init wiener starts from)"] = (wiener(first), {})
         for k in (1, 4) if args.gaussian_samples else ():
             methods[f"Gaussian fitted on {timbres(args.data[0])} train + dirac T=50, mean of {k}"] = (posterior_mean(gaussian, k, steps=50), {})
         methods["ideal ratio mask (oracle)"] = (None, {})

@@ -32,6 +32,16 @@ def test_the_shipped_default_prior_loads():
     assert bool((diagonal >= 0).all()) and float(diagonal.sum()) > 0
 
 
+def test_the_shipped_start_filter_loads():
+    from diffsep.priors import wiener_start
+
+    start = wiener_start()
+    assert start.stems == list(STEMS) and start.sample_rate == 11025 and not start.weak
+    assert not torch.equal(start.spectra, gaussian().at_rate(11025).spectra)  # fitted on other songs than --prior gaussian
+    diagonal = torch.diagonal(start.spectra, dim1=-2, dim2=-1).real
+    assert bool((diagonal >= 0).all()) and bool((diagonal.sum(0) > 0).all())  # every stem has power
+
+
 def test_the_shipped_msdm_prior_loads_and_separates():
     import diffsep
     from diffsep.priors import msdm

@@ -61,14 +61,17 @@ def test_init_must_match_the_mixture(problem):
         diffsep.separate(mixture, prior, init="demucs", **SETTINGS)
 
 
-def test_wiener_init_uses_the_shipped_gaussian_at_the_priors_rate():
+@pytest.mark.parametrize("rate", [8000, 11025, 22050])
+def test_wiener_init_uses_the_start_filter_that_covers_the_priors_band(rate):
     prior = correlated_prior()
-    prior.sample_rate = 11025  # any prior of the shipped stems at 11025 Hz
+    prior.sample_rate = rate  # any prior of the shipped stems
     mixture = prior.sample(1, 4096, generators(1, 3)).sum(1)
     by_name = diffsep.separate(mixture, prior, init="wiener", seed=0, **SETTINGS)
-    shipped = diffsep.priors.gaussian().at_rate(11025)
-    assert torch.equal(by_name, diffsep.separate(mixture, prior, init=shipped.posterior_mean, seed=0, **SETTINGS))
-    assert not torch.equal(by_name, diffsep.separate(mixture, prior, init=diffsep.priors.gaussian().posterior_mean, seed=0, **SETTINGS))
+    start, full_band = diffsep.priors.wiener_start(), diffsep.priors.gaussian()
+    assert start.sample_rate == 11025 and full_band.sample_rate == 22050
+    expected, other = (start, full_band) if rate <= start.sample_rate else (full_band, start)  # start: silent above 5.5 kHz
+    assert torch.equal(by_name, diffsep.separate(mixture, prior, init=expected.at_rate(rate).posterior_mean, seed=0, **SETTINGS))
+    assert not torch.equal(by_name, diffsep.separate(mixture, prior, init=other.at_rate(rate).posterior_mean, seed=0, **SETTINGS))
 
 
 def test_at_rate_halves_white_noise_per_sample():

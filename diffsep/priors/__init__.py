@@ -18,6 +18,18 @@ def gaussian(checkpoint: str | None = None, weak: bool = False) -> GaussianPrior
     return GaussianPrior.load(path, weak=weak or None)
 
 
+WIENER_START = "gaussian-timbres21.safetensors"
+"""The Gaussian whose Wiener filter ``--init wiener`` (and so ``fast``) refines: fitted at 11025 Hz
+on ``timbres21``'s 400 validation songs, five SoundFonts and recorded kits (docs/results.md,
+"Between the shipped prior and its continuation"); a prior above 11025 Hz starts from the
+full-band :data:`DEFAULT_GAUSSIAN` instead (:func:`diffsep.initial.wiener`)."""
+
+
+def wiener_start() -> GaussianPrior:
+    """The Gaussian prior of :data:`WIENER_START`, at the rate it was fitted."""
+    return GaussianPrior.load(str(files("diffsep.assets").joinpath(WIENER_START)))
+
+
 @PRIORS.register("weak-gaussian", aliases=("gaussian-weak",))
 def weak_gaussian(checkpoint: str | None = None) -> GaussianPrior:
     """The Gaussian prior with independent stems (diagonal Sigma)."""
