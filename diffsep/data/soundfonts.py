@@ -114,8 +114,9 @@ _cached_synth = functools.lru_cache(maxsize=16)(_open)
 
 
 def inspect(path: str, stem: str | None = None) -> SoundFont:
-    """Open ``path`` (a SoundFont, or a TiMidity configuration of GUS patches) and list the
-    presets it offers each stem (all of them to ``stem`` if given)."""
+    """Open ``path`` (a SoundFont, a TiMidity configuration of GUS patches, a Hydrogen kit or a
+    folder of recorded notes) and list the presets it offers each stem (all of them to ``stem``
+    if given; a folder of notes needs one)."""
     if note_folders.is_instrument(path):
         if stem is None:
             raise NotGeneralMidi(f"--soundfont {path!r} is a folder of recorded notes: name the stem it plays, "
