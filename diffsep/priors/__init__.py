@@ -20,7 +20,7 @@ def gaussian(checkpoint: str | None = None, weak: bool = False) -> GaussianPrior
 
 WIENER_START = "gaussian-timbres21.safetensors"
 """The Gaussian whose Wiener filter ``--init wiener`` (and so ``fast``) refines: fitted at 11025 Hz
-on ``timbres21``'s 400 validation songs, five SoundFonts and recorded kits (docs/results.md,
+on ``timbres21``'s 400 validation songs, five SoundFonts, two of them recorded drum kits (docs/results.md,
 "Between the shipped prior and its continuation"); a prior above 11025 Hz starts from the
 full-band :data:`DEFAULT_GAUSSIAN` instead (:func:`diffsep.initial.wiener`)."""
 
