@@ -1,13 +1,15 @@
-"""Reproduce the shipped msdm prior (and the weak prior trained with the same budget).
+"""Reproduce run S, the first shipped msdm prior and the root of the shipped prior's lineage
+(and the weak prior trained with the same budget). The runs chained from it, and the
+interpolation that ships now, are in docs/results.md ("Runs").
 
 Data: mini-Slakh, seed 1, 800 songs of 12 s at 11025 Hz (split 80/10/10).
 Training: `small` preset, chunks of 16384 samples (1.5 s), batch 16, Adam 3e-4, EMA 0.999,
 ln sigma ~ N(-1.2, 1.2), data scale 4, seed 0, on 2 CPU cores shared by both runs (one thread
-each, the same wall-clock budget). The shipped file is the msdm run's EMA weights at
---msdm-steps, stored in float16 as diffsep/assets/msdm-small.safetensors.
+each, the same wall-clock budget). Run S's file was the msdm run's EMA weights at
+--msdm-steps, stored in float16 as diffsep/assets/msdm-small.safetensors (commit 712d6cf).
 
 Run: .venv/bin/python benchmarks/train_default_prior.py --work runs/ [--msdm-steps N] [--weak-steps M]
-(the defaults are the step counts the shipped prior was trained for; see docs/results.md)
+(the defaults are the step counts run S was trained for; see docs/results.md)
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--msdm-steps", type=int, default=SHIPPED["msdm"])
     parser.add_argument("--weak-steps", type=int, default=SHIPPED["weak"])
-    parser.add_argument("--export", action="store_true", help="Write the msdm result over the shipped asset.")
+    parser.add_argument("--export", action="store_true", help="Write the msdm result over the shipped asset (it holds a later prior since run T: this puts run S back).")
     args = parser.parse_args()
     data = args.work / "minislakh11k"
     if not data.is_dir():
