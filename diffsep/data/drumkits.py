@@ -20,6 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
+from diffsep.data.recordings import read_mono
 from diffsep.errors import DiffsepError
 
 FILENAME = "drumkit.xml"
@@ -120,14 +121,7 @@ def _match(note: int, instruments: list[Instrument]) -> Instrument | None:
     return None
 
 
-@functools.lru_cache(maxsize=512)
-def _sample(path: str, sample_rate: int) -> np.ndarray:
-    import soundfile
-    import soxr
-
-    audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
-    mono = audio.mean(axis=1)
-    return mono if rate == sample_rate else soxr.resample(mono, rate, sample_rate).astype(np.float32)
+_sample = functools.lru_cache(maxsize=512)(read_mono)
 
 
 def render(instruments: Sequence, presets: Sequence, sample_rate: int, length: int) -> np.ndarray:

@@ -19,6 +19,8 @@ from typing import Sequence
 
 import numpy as np
 
+from diffsep.data.recordings import read_mono
+
 SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
 MINIMUM = 3
 """Note files a folder needs to be an instrument."""
@@ -66,15 +68,10 @@ def is_instrument(path: str | Path) -> bool:
 def _instrument(folder: str, sample_rate: int) -> tuple[tuple[Sample, ...], tuple[np.ndarray, ...]]:
     """The folder's samples and their audio: mono, at ``sample_rate``, leading silence trimmed,
     the loudest at :data:`PEAK`."""
-    import soundfile
-    import soxr
-
     found = samples(folder)
     sounds = []
     for sample in found:
-        audio, rate = soundfile.read(sample.path, dtype="float32", always_2d=True)
-        mono = audio.mean(axis=1)
-        mono = mono if rate == sample_rate else soxr.resample(mono, rate, sample_rate).astype(np.float32)
+        mono = read_mono(sample.path, sample_rate)
         loud = np.flatnonzero(np.abs(mono) > 1e-3 * max(float(np.abs(mono).max()), 1e-12))
         sounds.append(mono[loud[0]:] if len(loud) else mono)
     peak = max(float(np.abs(sound).max()) for sound in sounds) or 1.0

@@ -155,7 +155,7 @@ def soundfont_files(spec: str) -> tuple[str | None, list[str]]:
     name, equals, rest = spec.partition("=")
     stem, location = (name, rest) if equals and name in STEMS else (None, spec)
     path = Path(location).expanduser()
-    if path.is_dir() and note_folders.is_instrument(path):
+    if note_folders.is_instrument(path):
         return stem, [str(path.resolve())]
     if path.is_dir():
         files = sorted({str(p.resolve()) for p in path.rglob("*")
