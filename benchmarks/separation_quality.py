@@ -46,7 +46,7 @@ import diffsep
 from diffsep.data.datasets import Track
 from diffsep.data.layout import read_manifest, tracks
 from diffsep.evaluation.metrics import Protocol
-from diffsep.io.job import default_segment_length, default_segments_per_call, segment_seeds, track_segments
+from diffsep.io.job import OVERLAP, default_segment_length, default_segments_per_call, segment_seeds, track_segments
 from diffsep.io.streaming import OverlapAdd
 from diffsep.initial import wiener
 from diffsep.io import audio
@@ -70,6 +70,7 @@ LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "p
     **{f"fast-K{k}": {**PRESET_OPTIONS["fast"], "samples": k} for k in (1, 6, 8)},  # K1: one posterior sample
     "fast-whole": {**PRESET_OPTIONS["fast"], "segment": None},  # each song in one segment (8 s: 172 positions at attention)
     **{f"fast-segment-{s:g}": {**PRESET_OPTIONS["fast"], "segment": s} for s in (1.49, 3.0, 6.0, 12.0)},
+    **{f"fast-overlap-{o:g}": {**PRESET_OPTIONS["fast"], "overlap": o} for o in (0.0, 0.125, 0.5)},  # the CLI's --overlap
     # the same 80 evaluations as fast, spent on more samples and fewer levels
     **{f"fast-K{k}-T{t}": {**PRESET_OPTIONS["fast"], "samples": k, "steps": t} for k, t in ((5, 16), (8, 10), (10, 8))},
     # the schedule's shape: rho and the last level sigma_min (the last step returns the denoiser's
@@ -118,7 +119,7 @@ def posterior_mean(prior, samples: int, likelihood: str = "dirac", **options) ->
     return run
 
 
-def segmented(method: Callable[..., torch.Tensor], length: int, sample_rate: int, overlap: float = 0.25) -> Method:
+def segmented(method: Callable[..., torch.Tensor], length: int, sample_rate: int, overlap: float = OVERLAP) -> Method:
     """``method`` on the segments `diffsep run` cuts (``length`` samples, ``overlap``; a shorter song
     is one segment), as many to a call, overlap-added (diffsep.io.streaming.OverlapAdd)."""
 
@@ -151,10 +152,11 @@ def learned_methods(paths: list[Path], configs: list[str], wiener_init: Path | N
             if options.get("init") == "wiener":
                 options["init"] = init
             segment = options.pop("segment", "cli")  # seconds, None (whole songs) or the CLI's default
+            overlap = options.pop("overlap", OVERLAP)
             method = posterior_mean(prior, options.pop("samples", 1), **options)
             if segment is not None:
                 length = default_segment_length(prior) if segment == "cli" else int(segment * prior.sample_rate)
-                method = segmented(method, length, prior.sample_rate)
+                method = segmented(method, length, prior.sample_rate, overlap)
             methods[f"msdm {config}: {tag}"] = (method, {"checkpoint": str(path), **lineage})
     return methods
 

@@ -38,7 +38,7 @@ from diffsep.data.datasets import Track
 from diffsep.data.layout import tracks
 from diffsep.evaluation.metrics import Protocol
 from diffsep.io import allocator, audio
-from diffsep.io.job import Job
+from diffsep.io.job import OVERLAP, Job
 from diffsep.io.outputs import OutputFormat
 from diffsep.presets import PRESETS, job_options, resolve
 
@@ -65,6 +65,7 @@ SETTINGS = {  # name -> (preset, overrides, job options)
     **{f"fast-K{k}-T{t}": ("fast", {"num_samples": k, "steps": t}, {}) for k, t in ((5, 16), (8, 10), (10, 8))},
     **{f"fast-K8-calls-of-{n}": ("fast", {"num_samples": 8}, {"batch_size": n}) for n in (2, 4)},  # a segment's 8 samples in 8 / n calls
     "fast-T10": ("fast", {"steps": 10}, {}),
+    **{f"fast-overlap-{o:g}": ("fast", {}, {"overlap": o}) for o in (0.0, 0.125)},
     # segment length (the small prior trained on 1.5-s chunks: 32 positions at its attention, 12-s segments have 259)
     **{f"fast-segment-{s:g}": ("fast", {}, {"segment": s}) for s in (1.5, 2.0, 3.0, 6.0)},
     **{f"fast-segment-{s:g}-batch-{b}": ("fast", {}, {"segment": s, "batch_size": b}) for s in (1.5, 3.0) for b in (16, 32)},
@@ -93,7 +94,7 @@ def one(args: argparse.Namespace) -> dict:
     prior_options = {"checkpoint": str(args.msdm)} if args.msdm else {}
     job = Job(prior="msdm", prior_options=prior_options, likelihood="dirac", preset=preset, **job_options(**overrides),
               batch_size=options.get("batch_size", 0), precision=options.get("precision", "auto"), device=args.device,
-              segment=options.get("segment"), stereo=options.get("stereo", "mid"))
+              segment=options.get("segment"), overlap=options.get("overlap", OVERLAP), stereo=options.get("stereo", "mid"))
     started = time.perf_counter()
     model = job.model
     loading = time.perf_counter() - started

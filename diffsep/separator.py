@@ -23,7 +23,7 @@ from torch import Tensor
 
 from diffsep.errors import DiffsepError
 from diffsep.io import audio
-from diffsep.io.job import Job
+from diffsep.io.job import OVERLAP, Job
 from diffsep.io.outputs import OutputFormat
 from diffsep.io.report import Report
 from diffsep.presets import DEFAULT_PRESET, job_options
@@ -51,7 +51,7 @@ class Separator:
                  corrector_steps: int | None = None, s_churn: float | None = None, sigma_min: float | None = None,
                  sigma_max: float | None = None, rho: float | None = None, init: str | None = None,
                  init_sigma: float | None = None, num_samples: int | None = None, seed: int = 0,
-                 segment: float | None = None, overlap: float = 0.25, batch_size: int = 0, device: str = "cpu",
+                 segment: float | None = None, overlap: float = OVERLAP, batch_size: int = 0, device: str = "cpu",
                  precision: str = "auto", stereo: str = "mid", band: str = "masks", plugins: tuple[str, ...] = ()) -> None:
         from diffsep.registry import load_plugin
 

@@ -14,6 +14,7 @@ from diffsep.cli.common import (CORRECTOR_STEPS, INIT, INIT_SIGMA, NUM_SAMPLES, 
 from diffsep.cli.data import app as data_app
 from diffsep.cli.train import train as train_command
 from diffsep.errors import DiffsepError
+from diffsep.io.job import OVERLAP
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -54,7 +55,7 @@ def run(
     num_samples: Optional[int] = NUM_SAMPLES,
     seed: int = typer.Option(0, help="Random seed; results do not depend on batching."),
     segment: Optional[float] = SEGMENT,
-    overlap: float = typer.Option(0.25, help="Overlap of neighbouring segments, fraction of a segment."),
+    overlap: float = typer.Option(OVERLAP, help="Overlap of neighbouring segments, fraction of a segment."),
     write_samples: bool = typer.Option(False, "--write-samples", help="Also write each sample as <stem>_sample<k>."),
     batch_size: int = typer.Option(0, help="Items (segments x channels x samples) per network call; 0: about 12 s of audio per call. "
                                     "Larger values batch overlapping segments together; in fp32 results do not change (bf16 may round differently)."),

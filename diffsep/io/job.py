@@ -46,6 +46,8 @@ SEGMENT_CHUNKS = 2
 """Segments for a prior that does: this many of its training chunks. The shipped prior (1.49-s
 chunks) on 30-s songs: 2.97-s segments +0.73 dB over 12-s ones, 1.49-s +0.76; on a 6-s clip 1.49-s
 segments lose 1 dB where 2.97-s lose 0.3 (docs/results.md)."""
+OVERLAP = 0.25
+"""Overlap of neighbouring segments, a fraction of a segment (``--overlap``)."""
 CALL_SECONDS = 12.0
 """Audio per network call when ``batch_size`` is 0: short segments go several to a call, a 12-s one
 alone (the shipped prior's 1.49-s segments: 0.55x real time eight to a call, 0.61x four, 1.0x one)."""
@@ -96,7 +98,7 @@ class Job:
     seed: int = 0
     known: dict[str, Path] = field(default_factory=dict)
     segment: float | None = None
-    overlap: float = 0.25
+    overlap: float = OVERLAP
     num_samples: int | None = None
     write_samples: bool = False
     batch_size: int = 0
