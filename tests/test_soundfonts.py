@@ -99,3 +99,24 @@ def test_render_midi_draws_timbres_from_the_soundfonts(tmp_path, two_fonts):
         assert [(t["bank"], t["program"]) for t in timbres["bass"]] == [(0, 33)]
         assert timbres["drums"] == []
     assert {timbres["piano"][0]["soundfont"] for timbres in found} == {"TimGM6mb.sf2", "piano-only.sf2"}
+
+
+def test_one_soundfont_gives_a_share_of_songs_one_synthesizer(tmp_path):
+    other = tmp_path / "other.sf2"
+    shutil.copy(default_soundfont(), other)
+    fonts = (default_soundfont(), str(other))
+    together, apart = tmp_path / "together", tmp_path / "apart"
+    synthesize(SynthConfig(together, tracks=8, seconds=1.0, seed=3, sample_rate=8000, soundfonts=fonts, one_soundfont=1.0))
+    synthesize(SynthConfig(apart, tracks=8, seconds=1.0, seed=3, sample_rate=8000, soundfonts=fonts))
+    bands = [{t["soundfont"] for t in song.values()} for song in _timbres(together).values()]
+    assert all(len(band) == 1 for band in bands) and set().union(*bands) == {"TimGM6mb.sf2", "other.sf2"}
+    assert any(len({t["soundfont"] for t in song.values()}) > 1 for song in _timbres(apart).values())
+    assert json.loads((together / "dataset.json").read_text())["one_soundfont"] == 1.0
+
+
+def test_one_soundfont_needs_a_soundfont_that_plays_every_stem(tmp_path, two_fonts):
+    split = [f"{stem}={default_soundfont()}" for stem in STEMS]
+    with pytest.raises(DiffsepError, match="plays all four stems"):
+        Palette.load(split, one_soundfont=0.5)
+    result = runner.invoke(app, ["data", "synth", "-o", str(tmp_path / "set"), "--one-soundfont", "1.5"])
+    assert result.exit_code != 0 and not (tmp_path / "set").exists()

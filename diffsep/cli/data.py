@@ -21,6 +21,11 @@ SOUNDFONT = typer.Option(
          "STEM=PATH gives all of a SoundFont's presets to one stem (a drum kit, a piano). "
          "Repeatable. Default: pretty_midi's TimGM6mb.")
 
+ONE_SOUNDFONT = typer.Option(
+    0.0, "--one-soundfont", min=0.0, max=1.0, metavar="SHARE",
+    help="The share of songs whose stems all play one SoundFont, drawn among those that play every stem "
+         "(a band on one synthesizer, as the held-out test songs are); the others draw one for each stem.")
+
 
 def _check_rate(sample_rate: int) -> None:
     from diffsep.errors import DiffsepError
@@ -45,13 +50,14 @@ def synth(
     sample_rate: int = RATE,
     workers: int = WORKERS,
     soundfont: Optional[List[str]] = SOUNDFONT,
+    one_soundfont: float = ONE_SOUNDFONT,
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Compose and render procedural four-stem songs (bass, drums, guitar, piano)."""
     from diffsep.data.synth import SynthConfig
 
     _check_rate(sample_rate)
-    _make(SynthConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ())), workers, overwrite)
+    _make(SynthConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ()), one_soundfont), workers, overwrite)
 
 
 @app.command("corpus")
@@ -66,6 +72,7 @@ def corpus(
     sample_rate: int = RATE,
     workers: int = WORKERS,
     soundfont: Optional[List[str]] = SOUNDFONT,
+    one_soundfont: float = ONE_SOUNDFONT,
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Excerpts of real multi-part scores (music21's corpus) as four-stem songs, drums in their meter."""
@@ -73,7 +80,7 @@ def corpus(
 
     _check_rate(sample_rate)
     names = tuple(name.strip() for name in composers.split(",") if name.strip())
-    _make(CorpusConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ()), composers=names), workers, overwrite)
+    _make(CorpusConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ()), one_soundfont, composers=names), workers, overwrite)
 
 
 def _make(config, workers: int, overwrite: bool) -> None:
@@ -93,6 +100,7 @@ def render_midi(
     sample_rate: int = RATE,
     split: Optional[str] = typer.Option(None, help="Put every track in this split [default: 80/10/10]."),
     soundfont: Optional[List[str]] = SOUNDFONT,
+    one_soundfont: float = ONE_SOUNDFONT,
     seed: int = typer.Option(0, help="Seed of the timbres drawn for each file's stems."),
     overwrite: bool = OVERWRITE,
 ) -> None:
@@ -104,7 +112,7 @@ def render_midi(
     from diffsep.data.soundfonts import Palette
 
     _check_rate(sample_rate)
-    palette = Palette.load(soundfont)
+    palette = Palette.load(soundfont, one_soundfont)
     files = midi_files(inputs)
     prepare_output(out, overwrite)
     left_out = {}

@@ -77,7 +77,8 @@ def render_classes(midi, sample_rate: int, length: int, palette: Palette | None 
             groups[stem].append(instrument)
     palette = palette or Palette.load()
     rng = np.random.default_rng(seed)
-    presets = {stem: palette.draw(rng, stem, [None if i.is_drum else i.program for i in group]) if group else []
+    band = palette.band(rng)
+    presets = {stem: palette.draw(rng, stem, [None if i.is_drum else i.program for i in group], band) if group else []
                for stem, group in groups.items()}
     stems = render_stems({stem: (group, presets[stem]) for stem, group in groups.items()}, sample_rate, length)
     metadata = {"sample_rate": sample_rate, "left_out": left_out, "seed": seed,

@@ -17,7 +17,7 @@ and checked before any work starts.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -174,12 +174,23 @@ class Palette:
     """The SoundFonts a data set draws its timbres from."""
 
     soundfonts: tuple[SoundFont, ...]
+    one_soundfont: float = 0.0
+    """The share of songs whose stems all play one SoundFont (a band on one synthesizer); the
+    others draw a SoundFont for each stem."""
 
     @classmethod
-    def load(cls, specs: Sequence[str] | None = None) -> "Palette":
-        """Open every ``[STEM=]PATH``; pretty_midi's TimGM6mb when none. Each stem must be playable."""
-        if not specs:
-            return _default_palette()
+    def load(cls, specs: Sequence[str] | None = None, one_soundfont: float = 0.0) -> "Palette":
+        """Open every ``[STEM=]PATH``; pretty_midi's TimGM6mb when none. Each stem must be playable,
+        and with ``one_soundfont`` some SoundFont must play every stem."""
+        if not 0.0 <= one_soundfont <= 1.0:
+            raise DiffsepError(f"--one-soundfont is a share of the songs, between 0 and 1; got {one_soundfont}")
+        palette = replace(_default_palette() if not specs else cls._open(specs), one_soundfont=one_soundfont)
+        if one_soundfont and not palette.whole_bands():
+            raise DiffsepError("--one-soundfont needs a --soundfont that plays all four stems (a General MIDI SoundFont)")
+        return palette
+
+    @classmethod
+    def _open(cls, specs: Sequence[str]) -> "Palette":
         soundfonts = []
         for spec in specs:
             stem, files = soundfont_files(spec)
@@ -199,11 +210,25 @@ class Palette:
     def offering(self, stem: str) -> list[SoundFont]:
         return [font for font in self.soundfonts if font.presets[stem]]
 
-    def draw(self, rng: np.random.Generator, stem: str, programs: Sequence[int | None]) -> list[Preset]:
-        """One SoundFont that plays ``stem``, drawn uniformly, and a preset of it for each program:
-        that program in bank 0 where the SoundFont has it (the composer's or the MIDI file's
-        choice), else one drawn uniformly among the stem's presets."""
-        fonts = self.offering(stem)
+    def whole_bands(self) -> list[SoundFont]:
+        """The SoundFonts that play every stem."""
+        return [font for font in self.soundfonts if all(font.presets[stem] for stem in STEMS)]
+
+    def band(self, rng: np.random.Generator) -> SoundFont | None:
+        """The SoundFont all of one song's stems play, drawn uniformly among :meth:`whole_bands`
+        for a share ``one_soundfont`` of the songs; None: each stem draws its own. Draws nothing
+        when ``one_soundfont`` is 0, so the sets made before it keep their timbres."""
+        if not self.one_soundfont or rng.random() >= self.one_soundfont:
+            return None
+        fonts = self.whole_bands()
+        return fonts[int(rng.integers(len(fonts)))]
+
+    def draw(self, rng: np.random.Generator, stem: str, programs: Sequence[int | None],
+             band: SoundFont | None = None) -> list[Preset]:
+        """One SoundFont that plays ``stem`` (``band`` if given, else one drawn uniformly), and a
+        preset of it for each program: that program in bank 0 where the SoundFont has it (the
+        composer's or the MIDI file's choice), else one drawn uniformly among the stem's presets."""
+        fonts = [band] if band is not None else self.offering(stem)
         font = fonts[int(rng.integers(len(fonts)))]
         choices = font.presets[stem]
         drawn = []
@@ -218,4 +243,4 @@ class Palette:
 
 @functools.lru_cache(maxsize=1)
 def _default_palette() -> Palette:
-    return Palette.load([default_soundfont()])
+    return Palette._open([default_soundfont()])

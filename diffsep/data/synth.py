@@ -33,10 +33,12 @@ class SynthConfig:
     sample_rate: int = 22050
     soundfonts: tuple[str, ...] = ()
     """``[STEM=]PATH`` of each SoundFont or folder to draw from; none: pretty_midi's TimGM6mb."""
+    one_soundfont: float = 0.0
+    """The share of songs whose stems all play one SoundFont (:meth:`Palette.band`)."""
     palette: Palette = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "palette", Palette.load(self.soundfonts))
+        object.__setattr__(self, "palette", Palette.load(self.soundfonts, self.one_soundfont))
 
     def track_seed(self, index: int) -> int:
         """One seed per track from ``(seed, index)``, independent of scheduling."""
@@ -57,7 +59,8 @@ class SynthConfig:
 
     def manifest(self, counts: dict[str, int]) -> dict:
         return {"source": "mini-slakh", "seed": self.seed, "tracks": self.tracks, "seconds": self.seconds,
-                "sample_rate": self.sample_rate, "splits": counts, "soundfonts": self.palette.describe()}
+                "sample_rate": self.sample_rate, "splits": counts, "soundfonts": self.palette.describe(),
+                "one_soundfont": self.one_soundfont}
 
 
 def track_seed(seed: int, index: int) -> int:
@@ -71,7 +74,8 @@ def render_song(seed: int, seconds: float, sample_rate: int, palette: Palette | 
     midi, song = compose(seed, seconds)
     palette = palette or Palette.load()
     rng = np.random.default_rng([seed, TIMBRE_STREAM])
-    presets = {i.name: palette.draw(rng, i.name, [None if i.is_drum else i.program])[0] for i in midi.instruments}
+    band = palette.band(rng)
+    presets = {i.name: palette.draw(rng, i.name, [None if i.is_drum else i.program], band)[0] for i in midi.instruments}
     length = int(round(seconds * sample_rate))
     stems = render_stems({i.name: ([i], [presets[i.name]]) for i in midi.instruments}, sample_rate, length)
     timbres = {name: preset.describe() for name, preset in presets.items()}
