@@ -64,6 +64,7 @@ Method = Callable[[torch.Tensor], torch.Tensor]
 PRESET_OPTIONS = {name: {**p.separate_options(), "samples": p.num_samples} for name, p in PRESETS.items()}
 LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "paper" are the CLI's presets
     **PRESET_OPTIONS,
+    "fast-unblended": {**PRESET_OPTIONS["fast"], "blend": None},  # the refinement alone, as fast wrote it before it blended
     **{f"fast-sigma-{sigma}": {**PRESET_OPTIONS["fast"], "init_sigma": sigma} for sigma in (0.15, 0.2, 0.3)},
     **{f"fast-T{steps}": {**PRESET_OPTIONS["fast"], "steps": steps} for steps in (20, 30, 40)},
     "fast-sigma-0.15-T30": {**PRESET_OPTIONS["fast"], "init_sigma": 0.15, "steps": 30},

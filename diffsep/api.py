@@ -11,6 +11,7 @@ from typing import Any, Mapping
 import torch
 from torch import Tensor
 
+from diffsep.blend import Blend, blended
 from diffsep.components import accepted_options, build_likelihood, build_prior, build_sampler
 from diffsep.errors import DiffsepError, warn
 from diffsep.initial import INIT_SIGMA, Init, initial_stems
@@ -79,6 +80,7 @@ def separate(
     sampler_options: Mapping[str, Any] | None = None,
     init: Init | None = None,
     init_sigma: float = INIT_SIGMA,
+    blend: Blend | None = None,
     normalize: bool | None = None,
     **kwargs: Any,
 ) -> Tensor:
@@ -90,6 +92,10 @@ def separate(
         init: refine an initial separation instead of starting from noise: stems ``[B, S, T]``,
             ``"wiener"`` or a callable ``mixture -> stems``. The schedule then runs from
             ``init_sigma`` (in place of ``sigma_max``) down, starting at ``init + init_sigma * noise``.
+        blend: with ``init``, return ``w * refined + (1 - w) * init`` for each stem's weight ``w``:
+            one number, or stem name -> weight (1 for the stems not named; known stems are never
+            blended), the difference in their sum shared by power so that the stems still add up
+            to the mixture. None: the refinement alone (:mod:`diffsep.blend`).
         normalize: bring each mixture to the level the prior was trained at (its ``level``, when
             it has one) and the stems back, as Demucs does; a silent mixture gives silent stems.
             Default: on for a likelihood given by name; off for a likelihood object, which holds
@@ -119,8 +125,12 @@ def separate(
             raise DiffsepError(f"refinement starts at init_sigma = {init_sigma}, below the last level sigma_min = {sigma_min}: "
                                "raise --init-sigma or lower --sigma-min")
         kwargs["start"], sigma_max = initial_stems(init, mixture, prior), init_sigma
+    elif blend is not None:
+        raise DiffsepError("--blend mixes a refinement with its start: give --init (wiener or a folder of stems), or leave out --blend")
     sigmas = karras_sigmas(steps, sigma_min, sigma_max, rho)
     stems = sample(prior, built, chosen, shape, sigmas, device=mixture.device, **kwargs)
+    if blend is not None:
+        stems = blended(stems, kwargs["start"], blend, prior.stems, list(hints))
     return torch.where(gain[:, None, None] > 0, stems / gain.clamp(min=1e-30)[:, None, None], 0.0)
 
 

@@ -4,7 +4,7 @@ A preset fills every sampling option a user did not give (``--preset NAME``; exp
 win). ``fast`` is the measured default (docs/results.md): refine the shipped Wiener filter's
 stems from a low noise level on levels spread more evenly than Karras' rho = 7 (which puts 8
 of 20 levels below sigma 0.003), ending with the denoiser's estimate at 0.003, and average a few
-posterior samples. ``paper`` is MSDM's
+posterior samples, then blend them with the filter's stems (:mod:`diffsep.blend`). ``paper`` is MSDM's
 separation exactly: Dirac likelihood, Euler with 2 corrector repeats and S_churn 20, 150 levels
 from pure noise at sigma 1.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from diffsep.blend import Blend
 from diffsep.errors import DiffsepError
 from diffsep.initial import INIT_SIGMA
 
@@ -33,6 +34,8 @@ class Preset:
     init: str | None = None
     init_sigma: float = INIT_SIGMA
     num_samples: int = 1
+    blend: Blend | None = None
+    """With ``init``: each stem's weight of the refinement against its start (:mod:`diffsep.blend`)."""
 
     def schedule(self) -> dict[str, float]:
         return {"steps": self.steps, "sigma_min": self.sigma_min, "sigma_max": self.sigma_max, "rho": self.rho}
@@ -45,17 +48,23 @@ class Preset:
     def separate_options(self) -> dict[str, object]:
         """Keyword arguments of :func:`diffsep.separate` for one posterior sample."""
         options = {"sampler": self.sampler, "sampler_options": self.sampler_options(), **self.schedule()}
-        return {**options, "init": self.init, "init_sigma": self.init_sigma} if self.init else options
+        return {**options, "init": self.init, "init_sigma": self.init_sigma, "blend": self.blend} if self.init else options
 
     def job_fields(self) -> dict[str, object]:
         """The fields of a :class:`diffsep.io.job.Job` this preset sets."""
         return {"sampler": self.sampler, "sampler_options": self.sampler_options(), "schedule": self.schedule(),
-                "num_samples": self.num_samples, "init": self.init, "init_sigma": self.init_sigma}
+                "num_samples": self.num_samples, "init": self.init, "init_sigma": self.init_sigma, "blend": self.blend}
 
+
+FAST_BLEND = {"bass": 0.6, "drums": 0.75, "guitar": 0.25, "piano": 0.25}
+"""The refinement's weight per stem in ``fast``, chosen on validation songs of three timbres
+(docs/results.md, "Blending the refinement with its start"); stems of other priors keep 1."""
 
 PRESETS = {
-    "fast": Preset("refine the Wiener filter's stems: 20 levels from sigma 0.1 to 0.003 (rho 2), mean of 4 samples (80 evaluations)",
-                   steps=20, corrector_steps=1, init="wiener", init_sigma=0.1, num_samples=4, sigma_min=0.003, rho=2.0),
+    "fast": Preset("refine the Wiener filter's stems: 20 levels from sigma 0.1 to 0.003 (rho 2), mean of 4 samples (80 evaluations), "
+                   "blended with the filter's stems (refinement's weight: bass 0.6, drums 0.75, guitar 0.25, piano 0.25)",
+                   steps=20, corrector_steps=1, init="wiener", init_sigma=0.1, num_samples=4, sigma_min=0.003, rho=2.0,
+                   blend=FAST_BLEND),
     "paper": Preset("MSDM's separation: 150 levels from noise at sigma 1, R = 2, S_churn 20 (300 evaluations)"),
 }
 DEFAULT_PRESET = "fast"
@@ -73,7 +82,7 @@ SAMPLER_KNOBS = ("s_churn", "corrector_steps")
 
 
 def job_options(sampler: str | None = None, init: str | None = None, init_sigma: float | None = None,
-                num_samples: int | None = None, **given: object) -> dict[str, object]:
+                num_samples: int | None = None, blend: Blend | None = None, **given: object) -> dict[str, object]:
     """Flat sampling options as the CLI names them (None: the preset's) -> the fields of a
     :class:`diffsep.io.job.Job`, which resolves them over its preset."""
     unknown = set(given) - set(SCHEDULE) - set(SAMPLER_KNOBS)
@@ -81,7 +90,7 @@ def job_options(sampler: str | None = None, init: str | None = None, init_sigma:
         raise TypeError(f"unknown sampling options: {', '.join(sorted(unknown))}")
     pick = lambda names: {k: v for k, v in given.items() if k in names and v is not None}  # noqa: E731
     return {"sampler": sampler, "sampler_options": pick(SAMPLER_KNOBS), "schedule": pick(SCHEDULE), "init": init,
-            "init_sigma": init_sigma, "num_samples": num_samples}
+            "init_sigma": init_sigma, "num_samples": num_samples, "blend": blend}
 
 
 def resolve_fields(name: str, sampler: str | None, sampler_options: dict, schedule: dict, **given: object) -> dict[str, object]:
@@ -108,4 +117,5 @@ def resolve(name: str, **given: object) -> Preset:
         raise DiffsepError(f"the sampler {sampler!r} takes no {', '.join('--' + k.replace('_', '-') for k in refused)}")
     if str(chosen.get("init", "")).lower() == "none":
         chosen["init"] = None
+        chosen.setdefault("blend", None)  # nothing to blend with: the preset's weights go with its start
     return dataclasses.replace(PRESETS[name], **chosen)

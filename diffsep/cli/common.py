@@ -29,6 +29,15 @@ NUM_SAMPLES = typer.Option(None, help="Posterior samples per track; the stems wr
 INIT = typer.Option(None, help="Refine an initial separation: 'wiener', a folder of stems (FOLDER/<track>/<stem>.wav) "
                     "or 'none' (start from noise) [preset].")
 INIT_SIGMA = typer.Option(None, help="With --init: the noise level refinement starts at (replaces --sigma-max) [preset].")
+BLEND = typer.Option(None, help="With --init: the refinement's weight against its start, W or STEM=W,... (1 for stems not "
+                     "named): the stems written are W x refined + (1 - W) x start; 1 writes the refinement alone [preset].")
+
+
+def blend_option(text: str | None):
+    """``--blend`` read: None (the preset's), a weight, or stem -> weight."""
+    from diffsep.blend import parse
+
+    return None if text is None else parse(text)
 
 
 def friendly(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -13,12 +13,13 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 import torch
 from torch import Tensor
 
 from diffsep.api import separate
+from diffsep.blend import Blend
 from diffsep.components import build_prior
 from diffsep.errors import DiffsepError, warn
 from diffsep.initial import INIT_SIGMA
@@ -32,7 +33,7 @@ from diffsep.io.precision import autocast, checked, resolve
 from diffsep.io.report import Report
 from diffsep.io.scratch import scratch_folder
 from diffsep.io.streaming import Segments, stream_separation
-from diffsep.presets import resolve_fields
+from diffsep.presets import PRESETS, resolve_fields
 from diffsep.registry import LIKELIHOODS
 from diffsep.types import Prior, Step, stem_index
 
@@ -81,9 +82,9 @@ class Job:
     """What to run; every field ends up in ``config.json``.
 
     With a ``preset`` (a name of :data:`diffsep.presets.PRESETS`) every sampling field left at
-    None (sampler, the ``schedule`` and ``sampler_options`` keys, init, init_sigma, num_samples)
-    is the preset's and the given ones win, as on the command line; ``init="none"`` starts from
-    noise. Without one, the fields are MSDM's defaults where not given (Euler, 150 levels, R = 2,
+    None (sampler, the ``schedule`` and ``sampler_options`` keys, init, init_sigma, num_samples,
+    blend) is the preset's and the given ones win, as on the command line; ``init="none"`` starts
+    from noise (and blends nothing). Without one, the fields are MSDM's defaults where not given (Euler, 150 levels, R = 2,
     S_churn 20, one sample from noise).
     """
 
@@ -106,6 +107,7 @@ class Job:
     keep_model_sr: bool = False
     init: str | None = None
     init_sigma: float | None = None
+    blend: Blend | None = None
     precision: str = "auto"
     stereo: str = "mid"
     band: str = "masks"
@@ -116,10 +118,10 @@ class Job:
             fields = {"sampler": self.sampler or "euler", "sampler_options": options, "schedule": schedule,
                       "init": None if str(self.init).lower() == "none" else self.init,
                       "init_sigma": INIT_SIGMA if self.init_sigma is None else self.init_sigma,
-                      "num_samples": 1 if self.num_samples is None else self.num_samples}
+                      "num_samples": 1 if self.num_samples is None else self.num_samples, "blend": self.blend}
         else:
             fields = resolve_fields(self.preset, self.sampler, options, schedule, init=self.init,
-                                    init_sigma=self.init_sigma, num_samples=self.num_samples)
+                                    init_sigma=self.init_sigma, num_samples=self.num_samples, blend=self.blend)
         for name, value in fields.items():
             setattr(self, name, value)
         if self.stereo not in STEREO:
@@ -130,7 +132,7 @@ class Job:
     def replaced(self, **changes: Any) -> "Job":
         """A copy with ``changes`` to fields that are not sampling settings (those stay as
         resolved; the prior, once built, is shared)."""
-        sampling = {"preset", "sampler", "sampler_options", "schedule", "init", "init_sigma", "num_samples"} & set(changes)
+        sampling = {"preset", "sampler", "sampler_options", "schedule", "init", "init_sigma", "num_samples", "blend"} & set(changes)
         if sampling:
             raise ValueError(f"make a new Job to change {', '.join(sorted(sampling))}")
         self.model  # built once, shared by the copies
@@ -317,6 +319,7 @@ class Job:
     def _separate_fn(self, model: Prior, channels: int, segments: Segments, progress, tasks) -> Callable[[Tensor, int], Tensor]:
         names = list(self.known)
         task, steps = tasks
+        blend = self._blend(model)
 
         def advance(step: Step) -> None:
             progress.advance(steps)
@@ -336,7 +339,7 @@ class Job:
                                   known={name: hint[i : i + size] for name, hint in hints.items()},
                                   likelihood_options=self.likelihood_options, sampler_options=self.sampler_options,
                                   init=start[i : i + size] if isinstance(start, Tensor) else start, init_sigma=self.init_sigma,
-                                  seed=seeds[i : i + size], callback=advance, **self.schedule).float().cpu()
+                                  blend=blend, seed=seeds[i : i + size], callback=advance, **self.schedule).float().cpu()
                          for i in range(0, len(seeds), size)]
             stems = torch.cat(parts).reshape(count, channels, k, len(model.stems), -1)
             progress.advance(task, round(count * segments.hop / model.sample_rate, 1))
@@ -345,8 +348,20 @@ class Job:
 
         return run
 
+    def _blend(self, model: Prior) -> Blend | None:
+        """The blend weights for ``model``. A preset's own weights were chosen for the shipped
+        prior's stems with a likelihood whose stems add up to the mixture, as the start filter's
+        do: another prior's stems keep 1, and another observation model (``impute``, a plugin's)
+        blends nothing. Weights a user gave apply as given and must name the prior's stems."""
+        own = PRESETS[self.preset].blend if self.preset in PRESETS else None
+        if self.blend is None or self.blend != own:
+            return self.blend
+        if not stems_share_mixture(LIKELIHOODS.get(self.likelihood)):
+            return None
+        return {stem: weight for stem, weight in own.items() if stem in model.stems} if isinstance(own, Mapping) else own
+
     def _write_config(self, path: Path, source: Path, rate: int, out_rate: int, model: Prior) -> None:
-        config = {**asdict(self), "segment": self.segment_length(model) / model.sample_rate,
+        config = {**asdict(self), "blend": self._blend(model), "segment": self.segment_length(model) / model.sample_rate,
                   "network_precision": self.network_precision, "input": str(source),
                   "input_sample_rate": rate, "output_sample_rate": out_rate, "stems": model.stems,
                   "model_sample_rate": model.sample_rate}

@@ -18,11 +18,12 @@ def gaussian(checkpoint: str | None = None, weak: bool = False) -> GaussianPrior
     return GaussianPrior.load(path, weak=weak or None)
 
 
-WIENER_START = "gaussian-timbres21.safetensors"
-"""The Gaussian whose Wiener filter ``--init wiener`` (and so ``fast``) refines: fitted at 11025 Hz
-on ``timbres21``'s 400 validation songs, five SoundFonts, two of them recorded drum kits (docs/results.md,
-"Between the shipped prior and its continuation"); a prior above 11025 Hz starts from the
-full-band :data:`DEFAULT_GAUSSIAN` instead (:func:`diffsep.initial.wiener`)."""
+WIENER_START = "gaussian-kits.safetensors"
+"""The Gaussian whose Wiener filter ``--init wiener`` (and so ``fast``) refines and blends with:
+fitted at 11025 Hz on the 400 training songs of ``data synth --seed 30 --tracks 500`` (TimGM6mb,
+each song's drum kit drawn among its eight; docs/results.md, "Blending the refinement with its
+start"); a prior above 11025 Hz starts from the full-band :data:`DEFAULT_GAUSSIAN` instead
+(:func:`diffsep.initial.wiener`)."""
 
 
 def wiener_start() -> GaussianPrior:
