@@ -65,6 +65,7 @@ PRESET_OPTIONS = {name: {**p.separate_options(), "samples": p.num_samples} for n
 LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "paper" are the CLI's presets
     **PRESET_OPTIONS,
     "fast-unblended": {**PRESET_OPTIONS["fast"], "blend": None},  # the refinement alone, as fast wrote it before it blended
+    **{f"fast-blend-{w:g}": {**PRESET_OPTIONS["fast"], "blend": w} for w in (0.0, 0.25, 0.4, 0.5, 0.6, 0.75)},  # one weight for every stem
     **{f"fast-sigma-{sigma}": {**PRESET_OPTIONS["fast"], "init_sigma": sigma} for sigma in (0.15, 0.2, 0.3)},
     **{f"fast-T{steps}": {**PRESET_OPTIONS["fast"], "steps": steps} for steps in (20, 30, 40)},
     "fast-sigma-0.15-T30": {**PRESET_OPTIONS["fast"], "init_sigma": 0.15, "steps": 30},
