@@ -48,6 +48,7 @@ from diffsep.data.layout import read_manifest, tracks
 from diffsep.evaluation.metrics import Protocol
 from diffsep.io.job import OVERLAP, default_segment_length, default_segments_per_call, segment_seeds, track_segments
 from diffsep.io.streaming import OverlapAdd
+from diffsep.postfilter import wiener_postfilter
 from diffsep.initial import wiener
 from diffsep.io import audio
 from diffsep.presets import PRESETS
@@ -61,11 +62,16 @@ EXAMPLE = Path(__file__).parents[1] / "examples" / "audio"
 Method = Callable[[torch.Tensor], torch.Tensor]
 """``mixtures [N, T] -> stems [N, S, T]``."""
 
-PRESET_OPTIONS = {name: {**p.separate_options(), "samples": p.num_samples} for name, p in PRESETS.items()}
+PRESET_OPTIONS = {name: {**p.separate_options(), "samples": p.num_samples, "post_filter": p.post_filter}
+                  for name, p in PRESETS.items()}
 LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "paper" are the CLI's presets
     **PRESET_OPTIONS,
-    "fast-unblended": {**PRESET_OPTIONS["fast"], "blend": None},  # the refinement alone, as fast wrote it before it blended
-    **{f"fast-blend-{w:g}": {**PRESET_OPTIONS["fast"], "blend": w} for w in (0.0, 0.25, 0.4, 0.5, 0.6, 0.75)},  # one weight for every stem
+    # the parts of fast: the refinement alone; blended, not post-filtered (fast of 6108d06); one blend weight for every stem
+    "fast-unblended": {**PRESET_OPTIONS["fast"], "blend": None, "post_filter": False},
+    "fast-unfiltered": {**PRESET_OPTIONS["fast"], "post_filter": False},
+    # the refinement alone, post-filtered: what `diffsep run` wrote before the blend (its whole-band masks are the post-filter)
+    "fast-unblended-filtered": {**PRESET_OPTIONS["fast"], "blend": None},
+    **{f"fast-blend-{w:g}": {**PRESET_OPTIONS["fast"], "blend": w, "post_filter": False} for w in (0.0, 0.25, 0.4, 0.5, 0.6, 0.75)},
     **{f"fast-sigma-{sigma}": {**PRESET_OPTIONS["fast"], "init_sigma": sigma} for sigma in (0.15, 0.2, 0.3)},
     **{f"fast-T{steps}": {**PRESET_OPTIONS["fast"], "steps": steps} for steps in (20, 30, 40)},
     "fast-sigma-0.15-T30": {**PRESET_OPTIONS["fast"], "init_sigma": 0.15, "steps": 30},
@@ -109,14 +115,16 @@ def ideal_ratio_mask(mixture: torch.Tensor, stems: torch.Tensor, n_fft: int = 20
     return torch.istft(masked, n_fft, n_fft // 4, window=window, length=mixture.shape[-1])
 
 
-def posterior_mean(prior, samples: int, likelihood: str = "dirac", **options) -> Method:
-    """The mean of ``samples`` posterior samples per mixture, one batch; mixture n is seeded as
-    `diffsep run` seeds segment ``first + n``."""
+def posterior_mean(prior, samples: int, likelihood: str = "dirac", post_filter: bool = False, **options) -> Method:
+    """The mean of ``samples`` posterior samples per mixture, one batch (with ``post_filter``,
+    shared out by its power masks, as `diffsep run` does); mixture n is seeded as `diffsep run`
+    seeds segment ``first + n``."""
 
     def run(mixtures: torch.Tensor, first: int = 0) -> torch.Tensor:
         seeds = segment_seeds(0, first, mixtures.shape[0], samples)
         draws = diffsep.separate(mixtures.repeat_interleave(samples, 0), prior, likelihood, seed=seeds, **options)
-        return draws.reshape(mixtures.shape[0], samples, *draws.shape[1:]).mean(1)
+        mean = draws.reshape(mixtures.shape[0], samples, *draws.shape[1:]).mean(1)
+        return wiener_postfilter(mean, mixtures) if post_filter else mean
 
     return run
 

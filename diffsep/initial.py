@@ -35,8 +35,9 @@ def _start_gaussian(rate: int):
 
 def wiener(prior: Prior) -> Initializer:
     """The closed-form posterior mean of the shipped start filter (:data:`diffsep.priors.WIENER_START`,
-    fitted on many timbres at 11025 Hz) at ``prior``'s rate and stems; for a prior above 11025 Hz,
-    that of the full-band Gaussian of ``--prior gaussian`` (22050 Hz)."""
+    fitted on TimGM6mb songs with their drum kits drawn, at 11025 Hz) at ``prior``'s rate and
+    stems; for a prior above 11025 Hz, that of the full-band Gaussian of ``--prior gaussian``
+    (22050 Hz)."""
     model = _start_gaussian(prior.sample_rate)
     if [s.lower() for s in model.stems] != [s.lower() for s in prior.stems]:
         raise DiffsepError(f"the shipped Wiener filter separates {model.stems}, this prior {prior.stems}: "

@@ -4,7 +4,8 @@ A preset fills every sampling option a user did not give (``--preset NAME``; exp
 win). ``fast`` is the measured default (docs/results.md): refine the shipped Wiener filter's
 stems from a low noise level on levels spread more evenly than Karras' rho = 7 (which puts 8
 of 20 levels below sigma 0.003), ending with the denoiser's estimate at 0.003, and average a few
-posterior samples, then blend them with the filter's stems (:mod:`diffsep.blend`). ``paper`` is MSDM's
+posterior samples, blend them with the filter's stems (:mod:`diffsep.blend`) and share the mixture out
+by their power masks (:mod:`diffsep.postfilter`). ``paper`` is MSDM's
 separation exactly: Dirac likelihood, Euler with 2 corrector repeats and S_churn 20, 150 levels
 from pure noise at sigma 1.
 """
@@ -36,6 +37,8 @@ class Preset:
     num_samples: int = 1
     blend: Blend | None = None
     """With ``init``: each stem's weight of the refinement against its start (:mod:`diffsep.blend`)."""
+    post_filter: bool = False
+    """Share the mixture out by the power masks of the samples' mean (:mod:`diffsep.postfilter`)."""
 
     def schedule(self) -> dict[str, float]:
         return {"steps": self.steps, "sigma_min": self.sigma_min, "sigma_max": self.sigma_max, "rho": self.rho}
@@ -53,7 +56,8 @@ class Preset:
     def job_fields(self) -> dict[str, object]:
         """The fields of a :class:`diffsep.io.job.Job` this preset sets."""
         return {"sampler": self.sampler, "sampler_options": self.sampler_options(), "schedule": self.schedule(),
-                "num_samples": self.num_samples, "init": self.init, "init_sigma": self.init_sigma, "blend": self.blend}
+                "num_samples": self.num_samples, "init": self.init, "init_sigma": self.init_sigma, "blend": self.blend,
+                "post_filter": self.post_filter}
 
 
 FAST_BLEND = {"bass": 0.6, "drums": 0.75, "guitar": 0.25, "piano": 0.25}
@@ -62,9 +66,10 @@ FAST_BLEND = {"bass": 0.6, "drums": 0.75, "guitar": 0.25, "piano": 0.25}
 
 PRESETS = {
     "fast": Preset("refine the Wiener filter's stems: 20 levels from sigma 0.1 to 0.003 (rho 2), mean of 4 samples (80 evaluations), "
-                   "blended with the filter's stems (refinement's weight: bass 0.6, drums 0.75, guitar 0.25, piano 0.25)",
+                   "blended with the filter's stems (refinement's weight: bass 0.6, drums 0.75, guitar 0.25, piano 0.25), "
+                   "then a Wiener post-filter",
                    steps=20, corrector_steps=1, init="wiener", init_sigma=0.1, num_samples=4, sigma_min=0.003, rho=2.0,
-                   blend=FAST_BLEND),
+                   blend=FAST_BLEND, post_filter=True),
     "paper": Preset("MSDM's separation: 150 levels from noise at sigma 1, R = 2, S_churn 20 (300 evaluations)"),
 }
 DEFAULT_PRESET = "fast"
@@ -82,7 +87,8 @@ SAMPLER_KNOBS = ("s_churn", "corrector_steps")
 
 
 def job_options(sampler: str | None = None, init: str | None = None, init_sigma: float | None = None,
-                num_samples: int | None = None, blend: Blend | None = None, **given: object) -> dict[str, object]:
+                num_samples: int | None = None, blend: Blend | None = None, post_filter: bool | None = None,
+                **given: object) -> dict[str, object]:
     """Flat sampling options as the CLI names them (None: the preset's) -> the fields of a
     :class:`diffsep.io.job.Job`, which resolves them over its preset."""
     unknown = set(given) - set(SCHEDULE) - set(SAMPLER_KNOBS)
@@ -90,7 +96,7 @@ def job_options(sampler: str | None = None, init: str | None = None, init_sigma:
         raise TypeError(f"unknown sampling options: {', '.join(sorted(unknown))}")
     pick = lambda names: {k: v for k, v in given.items() if k in names and v is not None}  # noqa: E731
     return {"sampler": sampler, "sampler_options": pick(SAMPLER_KNOBS), "schedule": pick(SCHEDULE), "init": init,
-            "init_sigma": init_sigma, "num_samples": num_samples, "blend": blend}
+            "init_sigma": init_sigma, "num_samples": num_samples, "blend": blend, "post_filter": post_filter}
 
 
 def resolve_fields(name: str, sampler: str | None, sampler_options: dict, schedule: dict, **given: object) -> dict[str, object]:

@@ -41,7 +41,7 @@ class Separator:
         checkpoint: the prior's weights (``--checkpoint``).
         constrained, gamma, likelihood_options: the likelihood's options.
         sampler, steps, corrector_steps, s_churn, sigma_min, sigma_max, rho, init, init_sigma,
-            num_samples, blend: sampling options over the preset's (None: the preset's).
+            num_samples, blend, post_filter: sampling options over the preset's (None: the preset's).
         seed, segment, overlap, batch_size, device, precision, stereo, band: as ``diffsep run``.
         plugins: modules or ``.py`` files that register components (``--plugin``).
     """
@@ -51,7 +51,8 @@ class Separator:
                  likelihood_options: Mapping[str, Any] | None = None, sampler: str | None = None, steps: int | None = None,
                  corrector_steps: int | None = None, s_churn: float | None = None, sigma_min: float | None = None,
                  sigma_max: float | None = None, rho: float | None = None, init: str | None = None,
-                 init_sigma: float | None = None, num_samples: int | None = None, blend: Blend | None = None, seed: int = 0,
+                 init_sigma: float | None = None, num_samples: int | None = None, blend: Blend | None = None,
+                 post_filter: bool | None = None, seed: int = 0,
                  segment: float | None = None, overlap: float = OVERLAP, batch_size: int = 0, device: str = "cpu",
                  precision: str = "auto", stereo: str = "mid", band: str = "masks", plugins: tuple[str, ...] = ()) -> None:
         from diffsep.registry import load_plugin
@@ -64,7 +65,7 @@ class Separator:
                        likelihood_options={**options, **dict(likelihood_options or {})},
                        **job_options(sampler=sampler, steps=steps, corrector_steps=corrector_steps, s_churn=s_churn,
                                      sigma_min=sigma_min, sigma_max=sigma_max, rho=rho, init=init, init_sigma=init_sigma,
-                                     num_samples=num_samples, blend=blend),
+                                     num_samples=num_samples, blend=blend, post_filter=post_filter),
                        seed=seed, segment=segment, overlap=overlap, batch_size=batch_size, device=device,
                        precision=precision, stereo=stereo, band=band)
 

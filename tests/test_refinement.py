@@ -122,7 +122,8 @@ def test_cli_refines_the_stems_of_a_folder(song):
     folder, stems = song
     assert _run(folder).exit_code == 0
     plain = relative(_written(folder), stems)
-    result = _run(folder, "--init", str(folder / "init"), "--init-sigma", "0.001", "--sigma-min", "1e-4")
+    # the post-filter's masks would cap these near-perfect stems at what masks can do on overlapping noise
+    result = _run(folder, "--init", str(folder / "init"), "--init-sigma", "0.001", "--sigma-min", "1e-4", "--no-post-filter")
     assert result.exit_code == 0, result.output
     assert relative(_written(folder), stems) < 0.1 < 0.3 < plain
     assert json.loads((folder / "out" / "song" / "config.json").read_text())["init_sigma"] == 0.001

@@ -32,6 +32,10 @@ INIT_SIGMA = typer.Option(None, help="With --init: the noise level refinement st
 BLEND = typer.Option(None, help="With --init: the refinement's weight against its start, W or STEM=W,... (1 for stems not "
                      "named): the stems written are W x refined + (1 - W) x start; 1 writes the refinement alone [preset].")
 
+POST_FILTER = typer.Option(None, "--post-filter/--no-post-filter",
+                           help="Share the mixture out by the power masks of the stems (a Wiener post-filter; Open-Unmix's "
+                                "softmask) [preset].")
+
 
 def blend_option(text: str | None):
     """``--blend`` read: None (the preset's), a weight, or stem -> weight."""

@@ -9,8 +9,9 @@ from typing import List, Optional
 import typer
 
 from diffsep.cli import tasks
-from diffsep.cli.common import (BLEND, CORRECTOR_STEPS, INIT, INIT_SIGMA, NUM_SAMPLES, PLUGIN, PRESET, RHO, S_CHURN, SAMPLER, SEGMENT,
-                                SIGMA_MAX, SIGMA_MIN, STEPS, blend_option, friendly, load_plugins, parse_known, parse_option, prior_options)
+from diffsep.cli.common import (BLEND, CORRECTOR_STEPS, INIT, INIT_SIGMA, NUM_SAMPLES, PLUGIN, POST_FILTER, PRESET, RHO,
+                                S_CHURN, SAMPLER, SEGMENT, SIGMA_MAX, SIGMA_MIN, STEPS, blend_option, friendly, load_plugins,
+                                parse_known, parse_option, prior_options)
 from diffsep.cli.data import app as data_app
 from diffsep.cli.train import train as train_command
 from diffsep.errors import DiffsepError
@@ -53,6 +54,7 @@ def run(
     init: Optional[str] = INIT,
     init_sigma: Optional[float] = INIT_SIGMA,
     blend: Optional[str] = BLEND,
+    post_filter: Optional[bool] = POST_FILTER,
     num_samples: Optional[int] = NUM_SAMPLES,
     seed: int = typer.Option(0, help="Random seed; results do not depend on batching."),
     segment: Optional[float] = SEGMENT,
@@ -95,7 +97,7 @@ def run(
         prior, likelihood, preset, checkpoint=checkpoint, constrained=constrained, gamma=gamma,
         likelihood_options=dict(parse_option(item) for item in likelihood_option), sampler=sampler, steps=steps,
         corrector_steps=corrector_steps, s_churn=s_churn, sigma_min=sigma_min, sigma_max=sigma_max, rho=rho, init=init,
-        init_sigma=init_sigma, blend=blend_option(blend), num_samples=num_samples, seed=seed, segment=segment, overlap=overlap, batch_size=batch_size,
+        init_sigma=init_sigma, blend=blend_option(blend), post_filter=post_filter, num_samples=num_samples, seed=seed, segment=segment, overlap=overlap, batch_size=batch_size,
         device=device, precision=precision, stereo=stereo, band=band)
     job = separator.job.replaced(known=dict(parse_known(item) for item in known), write_samples=write_samples,
                                  keep_model_sr=keep_model_sr)

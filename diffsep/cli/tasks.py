@@ -97,6 +97,7 @@ def evaluate(
     init: Optional[str] = common.INIT,
     init_sigma: Optional[float] = common.INIT_SIGMA,
     blend: Optional[str] = common.BLEND,
+    post_filter: Optional[bool] = common.POST_FILTER,
     segment: Optional[float] = common.SEGMENT,
     seed: int = SEED,
     quiet: bool = QUIET,
@@ -118,7 +119,8 @@ def evaluate(
     job = Job(prior=prior, prior_options=prior_options(checkpoint), likelihood=likelihood,
               likelihood_options={"constrained": constrained} if constrained else {}, preset=preset,
               **job_options(steps=steps, corrector_steps=corrector_steps, s_churn=s_churn, num_samples=num_samples,
-                            init=init, init_sigma=init_sigma, blend=common.blend_option(blend)), seed=seed, segment=segment)
+                            init=init, init_sigma=init_sigma, blend=common.blend_option(blend),
+                            post_filter=post_filter), seed=seed, segment=segment)
     model = job.model
     separated = out / "estimates"
 

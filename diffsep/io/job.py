@@ -33,6 +33,7 @@ from diffsep.io.precision import autocast, checked, resolve
 from diffsep.io.report import Report
 from diffsep.io.scratch import scratch_folder
 from diffsep.io.streaming import Segments, stream_separation
+from diffsep.postfilter import wiener_postfilter
 from diffsep.presets import PRESETS, resolve_fields
 from diffsep.registry import LIKELIHOODS
 from diffsep.types import Prior, Step, stem_index
@@ -83,7 +84,7 @@ class Job:
 
     With a ``preset`` (a name of :data:`diffsep.presets.PRESETS`) every sampling field left at
     None (sampler, the ``schedule`` and ``sampler_options`` keys, init, init_sigma, num_samples,
-    blend) is the preset's and the given ones win, as on the command line; ``init="none"`` starts
+    blend, post_filter) is the preset's and the given ones win, as on the command line; ``init="none"`` starts
     from noise (and blends nothing). Without one, the fields are MSDM's defaults where not given (Euler, 150 levels, R = 2,
     S_churn 20, one sample from noise).
     """
@@ -108,6 +109,7 @@ class Job:
     init: str | None = None
     init_sigma: float | None = None
     blend: Blend | None = None
+    post_filter: bool | None = None
     precision: str = "auto"
     stereo: str = "mid"
     band: str = "masks"
@@ -118,10 +120,12 @@ class Job:
             fields = {"sampler": self.sampler or "euler", "sampler_options": options, "schedule": schedule,
                       "init": None if str(self.init).lower() == "none" else self.init,
                       "init_sigma": INIT_SIGMA if self.init_sigma is None else self.init_sigma,
-                      "num_samples": 1 if self.num_samples is None else self.num_samples, "blend": self.blend}
+                      "num_samples": 1 if self.num_samples is None else self.num_samples, "blend": self.blend,
+                      "post_filter": bool(self.post_filter)}
         else:
             fields = resolve_fields(self.preset, self.sampler, options, schedule, init=self.init,
-                                    init_sigma=self.init_sigma, num_samples=self.num_samples, blend=self.blend)
+                                    init_sigma=self.init_sigma, num_samples=self.num_samples, blend=self.blend,
+                                    post_filter=self.post_filter)
         for name, value in fields.items():
             setattr(self, name, value)
         if self.stereo not in STEREO:
@@ -132,7 +136,8 @@ class Job:
     def replaced(self, **changes: Any) -> "Job":
         """A copy with ``changes`` to fields that are not sampling settings (those stay as
         resolved; the prior, once built, is shared)."""
-        sampling = {"preset", "sampler", "sampler_options", "schedule", "init", "init_sigma", "num_samples", "blend"} & set(changes)
+        sampling = {"preset", "sampler", "sampler_options", "schedule", "init", "init_sigma", "num_samples", "blend",
+                    "post_filter"} & set(changes)
         if sampling:
             raise ValueError(f"make a new Job to change {', '.join(sorted(sampling))}")
         self.model  # built once, shared by the copies
@@ -207,7 +212,9 @@ class Job:
         steps = progress.add_task("diffusion steps", total=None)
         try:
             if peak > 0:
-                separate_fn = self._separate_fn(model, separated, segments, progress, (task, steps))
+                # the whole band's masks (--band masks) are the post-filter's, at the input's rate: not twice
+                post_filter = self._post_filter() and not (out_rate == rate and masked and self.band == "masks")
+                separate_fn = self._separate_fn(model, separated, segments, progress, (task, steps), post_filter)
             else:  # the exact answer: silence
                 warn(f"{str(path)!r} is silent: writing silent stems")
                 separate_fn = lambda blocks, first: torch.zeros(len(blocks), separated, len(labels), blocks.shape[-1])  # noqa: E731
@@ -316,10 +323,12 @@ class Job:
                       for p in parts]
             yield torch.cat(fitted, dim=0)
 
-    def _separate_fn(self, model: Prior, channels: int, segments: Segments, progress, tasks) -> Callable[[Tensor, int], Tensor]:
+    def _separate_fn(self, model: Prior, channels: int, segments: Segments, progress, tasks,
+                     post_filter: bool) -> Callable[[Tensor, int], Tensor]:
         names = list(self.known)
         task, steps = tasks
         blend = self._blend(model)
+        known = [stem_index(model.stems, name) for name in names]
 
         def advance(step: Step) -> None:
             progress.advance(steps)
@@ -343,7 +352,10 @@ class Job:
                          for i in range(0, len(seeds), size)]
             stems = torch.cat(parts).reshape(count, channels, k, len(model.stems), -1)
             progress.advance(task, round(count * segments.hop / model.sample_rate, 1))
-            outputs = [stems.mean(2)] + ([stems.flatten(2, 3)] if self.write_samples else [])
+            mean = stems.mean(2)
+            if post_filter:
+                mean = wiener_postfilter(mean, blocks.reshape(count, -1, channels, length)[:, 0].float(), known)
+            outputs = [mean] + ([stems.flatten(2, 3)] if self.write_samples else [])
             return torch.cat(outputs, dim=2)
 
         return run
@@ -360,8 +372,19 @@ class Job:
             return None
         return {stem: weight for stem, weight in own.items() if stem in model.stems} if isinstance(own, Mapping) else own
 
+    def _post_filter(self) -> bool:
+        """Whether the Wiener post-filter is on: it shares out the mixture, so a preset's is on only
+        with a likelihood whose stems add up to it, and one a user asks for needs such a likelihood.
+        With ``--band masks`` the whole band's masks do its work at the input's rate instead."""
+        if not self.post_filter or stems_share_mixture(LIKELIHOODS.get(self.likelihood)):
+            return bool(self.post_filter)
+        if self.preset in PRESETS and PRESETS[self.preset].post_filter:
+            return False
+        raise DiffsepError(f"--post-filter shares the mixture out among the stems; the likelihood {self.likelihood!r}'s "
+                           "stems do not add up to it: leave out --post-filter")
+
     def _write_config(self, path: Path, source: Path, rate: int, out_rate: int, model: Prior) -> None:
-        config = {**asdict(self), "blend": self._blend(model), "segment": self.segment_length(model) / model.sample_rate,
+        config = {**asdict(self), "blend": self._blend(model), "post_filter": self._post_filter(), "segment": self.segment_length(model) / model.sample_rate,
                   "network_precision": self.network_precision, "input": str(source),
                   "input_sample_rate": rate, "output_sample_rate": out_rate, "stems": model.stems,
                   "model_sample_rate": model.sample_rate}
