@@ -5,7 +5,9 @@ mask; the stems written are the mixture's STFT times each mask. It is the single
 that Open-Unmix and Demucs can end with (``norbert.wiener`` / ``softmask``). It is applied to the
 mean of the posterior samples (after any blend), so it keeps what the estimates agree on and
 gives each bin of the mixture to the stems that sound there. The masks add up to one, so the
-stems add up to the mixture.
+stems add up to the mixture. ``diffsep run --band masks`` shares the input out by the same masks
+at its own rate (:mod:`diffsep.io.fullband`), so the run applies this filter only where those
+masks do not follow.
 """
 
 from __future__ import annotations
