@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from diffsep.errors import DiffsepError
+from diffsep.tensors import shares
 
 Blend = Union[float, Mapping[str, float]]
 """The refinement's weight: one for every stem, or stem name -> weight (1 for stems not named)."""
@@ -42,10 +43,9 @@ def blended(refined: Tensor, start: Tensor, blend: Blend, stems: Sequence[str], 
     weight = weights(blend, stems, known).to(refined.device, refined.dtype)[:, None]
     mixed = weight * refined + (1 - weight) * start.to(refined.dtype)
     missing = (refined - mixed).sum(1, keepdim=True)
-    free = torch.tensor([stem not in known for stem in stems], device=refined.device, dtype=refined.dtype)[:, None]
-    power = mixed.square().mean(-1, keepdim=True) * free
-    total = power.sum(1, keepdim=True)
-    share = torch.where(total > 0, power / total.clamp(min=torch.finfo(total.dtype).tiny), free / free.sum().clamp(min=1))
+    free = [i for i, stem in enumerate(stems) if stem not in known]
+    share = torch.zeros_like(mixed[..., :1])
+    share[:, free] = shares(mixed[:, free].square().mean(-1, keepdim=True), 1)
     return mixed + share * missing
 
 

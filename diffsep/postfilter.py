@@ -17,6 +17,8 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
+from diffsep.tensors import shares
+
 N_FFT = 2048
 """The STFT of the masks at the shipped prior's 11025 Hz: 186 ms windows, hop a quarter of it."""
 
@@ -34,9 +36,7 @@ def wiener_postfilter(stems: Tensor, mixture: Tensor, known: Sequence[int] = (),
     bins = n_fft // 2 + 1
     spectrum = lambda x: torch.stft(x.reshape(-1, length), n_fft, n_fft // 4, window=window, return_complex=True)  # noqa: E731
     power = spectrum(stems[..., free, :]).abs().square().reshape(*stems.shape[:-2], len(free), bins, -1)
-    total = power.sum(-3, keepdim=True)
-    masks = torch.where(total > 0, power / total.clamp(min=torch.finfo(power.dtype).tiny), 1.0 / len(free))
-    masked = masks * spectrum(rest).reshape(*rest.shape[:-1], 1, bins, -1)
+    masked = shares(power, -3) * spectrum(rest).reshape(*rest.shape[:-1], 1, bins, -1)
     waves = torch.istft(masked.reshape(-1, bins, masked.shape[-1]), n_fft, n_fft // 4, window=window, length=length)
     out = stems.clone()
     out[..., free, :] = waves.reshape(*stems.shape[:-2], len(free), length)

@@ -1,4 +1,4 @@
-"""Broadcasting helpers: noise levels per batch item, never ``reshape(-1, 1, 1, 1)``."""
+"""Broadcasting helpers: noise levels per batch item, never ``reshape(-1, 1, 1, 1)``; shares of a total."""
 
 from __future__ import annotations
 
@@ -17,3 +17,10 @@ def per_item(sigma: Sigma, x: Tensor) -> Tensor:
 def expand_as(values: Tensor, x: Tensor) -> Tensor:
     """A ``[B]`` tensor viewed as ``[B, 1, ..., 1]`` to broadcast against ``x``."""
     return values.reshape(values.shape + (1,) * (x.ndim - values.ndim))
+
+
+def shares(power: Tensor, dim: int) -> Tensor:
+    """Each entry's share of the sum of ``power`` along ``dim`` (they add up to one); equal shares
+    where the sum is zero. The masks of the post-filter and the whole band, the blend's correction."""
+    total = power.sum(dim, keepdim=True)
+    return torch.where(total > 0, power / torch.where(total > 0, total, 1.0), 1.0 / power.shape[dim])

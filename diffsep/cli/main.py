@@ -97,8 +97,8 @@ def run(
         prior, likelihood, preset, checkpoint=checkpoint, constrained=constrained, gamma=gamma,
         likelihood_options=dict(parse_option(item) for item in likelihood_option), sampler=sampler, steps=steps,
         corrector_steps=corrector_steps, s_churn=s_churn, sigma_min=sigma_min, sigma_max=sigma_max, rho=rho, init=init,
-        init_sigma=init_sigma, blend=blend_option(blend), post_filter=post_filter, num_samples=num_samples, seed=seed, segment=segment, overlap=overlap, batch_size=batch_size,
-        device=device, precision=precision, stereo=stereo, band=band)
+        init_sigma=init_sigma, blend=blend_option(blend), post_filter=post_filter, num_samples=num_samples, seed=seed,
+        segment=segment, overlap=overlap, batch_size=batch_size, device=device, precision=precision, stereo=stereo, band=band)
     job = separator.job.replaced(known=dict(parse_known(item) for item in known), write_samples=write_samples,
                                  keep_model_sr=keep_model_sr)
     files, shard = find_inputs(inputs), Shard.from_env()  # under torchrun: each process takes its share

@@ -34,6 +34,7 @@ import torch
 from torch import Tensor
 
 from diffsep.errors import DiffsepError
+from diffsep.tensors import shares
 
 METHODS = ("masks", "residual")
 TOP_FRACTION = 0.45
@@ -75,10 +76,8 @@ class Restore:
         stft = torch.stft(estimates.flatten(0, -2), self.n_fft, self.hop, window=torch.hann_window(self.n_fft),
                           return_complex=True)
         power = stft.abs().square().reshape(*estimates.shape[:-1], *stft.shape[-2:])
-        share = lambda p: torch.where(p.sum(-3, keepdim=True) > 0, p / p.sum(-3, keepdim=True).clamp(min=1e-30),  # noqa: E731
-                                      1.0 / self.stems)
-        lower = share(power)
-        upper = share(power[..., self.top_bins, :].sum(-2, keepdim=True))
+        lower = shares(power, -3)
+        upper = shares(power[..., self.top_bins, :].sum(-2, keepdim=True), -3)
         return (1 - self.upper) * lower + self.upper * upper
 
     def apply(self, mixture: Tensor, estimates: Tensor) -> Tensor:

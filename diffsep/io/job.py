@@ -84,9 +84,9 @@ class Job:
 
     With a ``preset`` (a name of :data:`diffsep.presets.PRESETS`) every sampling field left at
     None (sampler, the ``schedule`` and ``sampler_options`` keys, init, init_sigma, num_samples,
-    blend, post_filter) is the preset's and the given ones win, as on the command line; ``init="none"`` starts
-    from noise (and blends nothing). Without one, the fields are MSDM's defaults where not given (Euler, 150 levels, R = 2,
-    S_churn 20, one sample from noise).
+    blend, post_filter) is the preset's and the given ones win, as on the command line;
+    ``init="none"`` starts from noise (and blends nothing). Without one, the fields are MSDM's
+    defaults where not given (Euler, 150 levels, R = 2, S_churn 20, one sample from noise).
     """
 
     prior: str
@@ -203,7 +203,7 @@ class Job:
             raise DiffsepError(f"{str(path)!r} is too short ({frames / rate:.3f} s); the model needs at least {MIN_SECONDS} s")
         out_rate = model.sample_rate if self.keep_model_sr else rate
         out_frames = round(frames * out_rate / rate)
-        masked = not self.keep_model_sr and self.band != "model" and stems_share_mixture(LIKELIHOODS.get(self.likelihood))
+        masked = not self.keep_model_sr and self.band != "model" and self.shares_mixture
         separated = 1 if self.stereo == "mid" and masked else channels  # channels the prior hears
         segments = self.segments_for(math.ceil(frames * model.sample_rate / rate))
         scratch = scratch_folder()
@@ -360,15 +360,24 @@ class Job:
 
         return run
 
+    @property
+    def shares_mixture(self) -> bool:
+        """Whether the likelihood's stems add up to the mixture (:func:`diffsep.likelihoods.shares_mixture`)."""
+        return stems_share_mixture(LIKELIHOODS.get(self.likelihood))
+
+    def _presets(self, name: str) -> Any:
+        """The preset's own value of sampling field ``name``; None without a preset."""
+        return getattr(PRESETS[self.preset], name) if self.preset in PRESETS else None
+
     def _blend(self, model: Prior) -> Blend | None:
         """The blend weights for ``model``. A preset's own weights were chosen for the shipped
         prior's stems with a likelihood whose stems add up to the mixture, as the start filter's
         do: another prior's stems keep 1, and another observation model (``impute``, a plugin's)
         blends nothing. Weights a user gave apply as given and must name the prior's stems."""
-        own = PRESETS[self.preset].blend if self.preset in PRESETS else None
+        own = self._presets("blend")
         if self.blend is None or self.blend != own:
             return self.blend
-        if not stems_share_mixture(LIKELIHOODS.get(self.likelihood)):
+        if not self.shares_mixture:
             return None
         return {stem: weight for stem, weight in own.items() if stem in model.stems} if isinstance(own, Mapping) else own
 
@@ -376,15 +385,16 @@ class Job:
         """Whether the Wiener post-filter is on: it shares out the mixture, so a preset's is on only
         with a likelihood whose stems add up to it, and one a user asks for needs such a likelihood.
         With ``--band masks`` the whole band's masks do its work at the input's rate instead."""
-        if not self.post_filter or stems_share_mixture(LIKELIHOODS.get(self.likelihood)):
+        if not self.post_filter or self.shares_mixture:
             return bool(self.post_filter)
-        if self.preset in PRESETS and PRESETS[self.preset].post_filter:
+        if self._presets("post_filter"):
             return False
         raise DiffsepError(f"--post-filter shares the mixture out among the stems; the likelihood {self.likelihood!r}'s "
                            "stems do not add up to it: leave out --post-filter")
 
     def _write_config(self, path: Path, source: Path, rate: int, out_rate: int, model: Prior) -> None:
-        config = {**asdict(self), "blend": self._blend(model), "post_filter": self._post_filter(), "segment": self.segment_length(model) / model.sample_rate,
+        config = {**asdict(self), "blend": self._blend(model), "post_filter": self._post_filter(),
+                  "segment": self.segment_length(model) / model.sample_rate,
                   "network_precision": self.network_precision, "input": str(source),
                   "input_sample_rate": rate, "output_sample_rate": out_rate, "stems": model.stems,
                   "model_sample_rate": model.sample_rate}
