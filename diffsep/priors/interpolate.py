@@ -32,7 +32,7 @@ def interpolate(start: str | Path, end: str | Path, weight: float, out: str | Pa
     if differ or set(first) != set(second):
         raise DiffsepError(f"{str(start)!r} and {str(end)!r} are not one network (they differ in "
                            f"{', '.join(differ) or 'their tensors'}); only a prior and its own continuation interpolate")
-    prior = learned_io.load(end)
+    prior = learned_io.restore(second, second_meta, end)
     prior.load_state_dict({name: torch.lerp(first[name].float(), second[name].float(), weight) for name in second})
     prior.level = _between(first_meta.get("level"), second_meta.get("level"), weight)
     return learned_io.save(prior, out, dtype, preset=second_meta.get("preset"), **lineage(first_meta, second_meta, weight, start, end))

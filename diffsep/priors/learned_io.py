@@ -56,6 +56,12 @@ def save(prior: LearnedPrior, path: str | Path, dtype: torch.dtype = torch.float
 def load(path: str | Path, device: str = "cpu", clamp: bool | None = None) -> LearnedPrior:
     """A learned prior from a diffsep checkpoint, weights in float32 on ``device``."""
     tensors, metadata = checkpoints.load(path, device)
+    return restore(tensors, metadata, path, clamp).to(device)
+
+
+def restore(tensors: dict[str, torch.Tensor], metadata: dict[str, Any], path: str | Path, clamp: bool | None = None) -> LearnedPrior:
+    """The learned prior a checkpoint's ``tensors`` and ``metadata`` describe (read from ``path``,
+    named in errors), weights in float32, in eval mode."""
     if metadata.get("kind") not in KINDS:
         raise DiffsepError(f"{str(path)!r} holds a {metadata.get('kind')!r} prior, not a learned one ({', '.join(KINDS)})")
     prior = build(metadata["kind"], metadata["stems"], metadata["sample_rate"], metadata["network"],
@@ -66,4 +72,4 @@ def load(path: str | Path, device: str = "cpu", clamp: bool | None = None) -> Le
         raise DiffsepError(f"{str(path)!r} does not match its own network description ({len(missing)} tensors differ)")
     prior.load_state_dict({name: value.float() for name, value in tensors.items()})
     prior.level, prior.chunk = metadata.get("level"), metadata.get("chunk")
-    return prior.to(device).eval()
+    return prior.eval()
