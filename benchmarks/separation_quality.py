@@ -49,7 +49,7 @@ from diffsep.evaluation.metrics import Protocol
 from diffsep.io.job import OVERLAP, default_segment_length, default_segments_per_call, segment_seeds, track_segments
 from diffsep.io.streaming import OverlapAdd
 from diffsep.postfilter import wiener_postfilter
-from diffsep.initial import wiener
+from diffsep.initial import masknet, wiener
 from diffsep.io import audio
 from diffsep.presets import PRESETS
 from diffsep.priors import learned_io
@@ -233,6 +233,7 @@ def main() -> None:
         gaussian = fit_gaussian(args.data[0], stems, rate, "train")
         methods[f"Wiener filter (Gaussian fitted on {timbres(args.data[0])} train, posterior mean)"] = (gaussian.posterior_mean, {})
         methods["Wiener filter (shipped start filter, what --init wiener starts from)"] = (wiener(first), {})
+        methods["mask network (shipped, what --init masknet starts from)"] = (masknet(first), {})
         for k in (1, 4) if args.gaussian_samples else ():
             methods[f"Gaussian fitted on {timbres(args.data[0])} train + dirac T=50, mean of {k}"] = (posterior_mean(gaussian, k, steps=50), {})
         methods["ideal ratio mask (oracle)"] = (None, {})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Callable, Union
 
+import torch
 from torch import Tensor
 
 from diffsep.errors import DiffsepError
@@ -19,7 +20,11 @@ Initializer = Callable[[Tensor], Tensor]
 """``mixture [B, T] -> stems [B, S, T]`` in the prior's stem order."""
 
 Init = Union[Tensor, str, Initializer]
-"""What ``separate(..., init=...)`` accepts: stems ``[B, S, T]``, ``"wiener"`` or an initializer."""
+"""What ``separate(..., init=...)`` accepts: stems ``[B, S, T]``, ``"wiener"``, ``"masknet"``, a mask
+network's file (``.safetensors``) or an initializer."""
+
+NAMED = ("wiener", "masknet")
+"""The first separators ``init`` names: the shipped Wiener filter and the shipped mask network."""
 
 INIT_SIGMA = 0.3
 """Default noise level at which refinement starts (audio units, as the schedule)."""
@@ -45,12 +50,45 @@ def wiener(prior: Prior) -> Initializer:
     return model.posterior_mean
 
 
+def masknet(prior: Prior, path: str | None = None) -> Initializer:
+    """The stems of a mask network (:mod:`diffsep.masknet`; the shipped one without ``path``),
+    resampled to and from its rate when ``prior``'s differs."""
+    from diffsep.io.audio import resample
+    from diffsep.masknet import load, shipped
+    from diffsep.tensors import shares
+
+    net = shipped() if path is None else load(path)
+    if [s.lower() for s in net.stems] != [s.lower() for s in prior.stems]:
+        raise DiffsepError(f"the mask network separates {net.stems}, this prior {prior.stems}: "
+                           "pass one trained on the prior's stems (`diffsep train-masknet --stems`) or --init wiener")
+    rate, own = prior.sample_rate, net.sample_rate
+
+    @torch.no_grad()
+    def separate(mixture: Tensor) -> Tensor:
+        model = net.to(mixture.device)
+        if rate == own:
+            return model(mixture.float())
+        stems = model(resample(mixture.float().cpu(), rate, own).to(mixture.device))
+        back = resample(stems.flatten(0, 1).cpu(), own, rate).reshape(*stems.shape[:2], -1)
+        back = torch.nn.functional.pad(back, (0, max(0, mixture.shape[-1] - back.shape[-1])))[..., : mixture.shape[-1]].to(mixture.device)
+        rest = mixture[:, None] - back.sum(1, keepdim=True)  # above its Nyquist frequency: shared by the stems' power
+        return back + shares(back.square().mean(-1, keepdim=True), 1) * rest
+
+    return separate
+
+
+def named(init: str) -> bool:
+    """Whether ``init`` names a first separator (:data:`NAMED`, or a mask network's file), not a folder of stems."""
+    return init.lower() in NAMED or init.lower().endswith(".safetensors")
+
+
 def initial_stems(init: Init, mixture: Tensor, prior: Prior) -> Tensor:
     """Resolve ``init`` for ``mixture`` ``[B, T]`` into stems ``[B, S, T]`` on its device."""
     if isinstance(init, str):
-        if init.lower() != "wiener":
-            raise DiffsepError(f"unknown init {init!r}: use 'wiener', a folder of stems, or a tensor of stems")
-        init = wiener(prior)
+        if not named(init):
+            raise DiffsepError(f"unknown init {init!r}: use 'wiener', 'masknet', a mask network's .safetensors file, "
+                               "a folder of stems, or a tensor of stems")
+        init = {"wiener": lambda: wiener(prior), "masknet": lambda: masknet(prior)}.get(init.lower(), lambda: masknet(prior, init))()
     stems = init if isinstance(init, Tensor) else init(mixture)
     expected = [mixture.shape[0], len(prior.stems), mixture.shape[-1]]
     if list(stems.shape) != expected:

@@ -26,7 +26,8 @@ SIGMA_MIN = typer.Option(None, help="Smallest noise level [preset].")
 SIGMA_MAX = typer.Option(None, help="Largest noise level, when starting from noise [preset].")
 RHO = typer.Option(None, help="Karras schedule exponent [preset].")
 NUM_SAMPLES = typer.Option(None, help="Posterior samples per track; the stems written are their mean [preset].")
-INIT = typer.Option(None, help="Refine an initial separation: 'wiener', a folder of stems (FOLDER/<track>/<stem>.wav) "
+INIT = typer.Option(None, help="Refine an initial separation: 'masknet' (the shipped mask network), 'wiener' (the shipped "
+                    "Wiener filter), a mask network's .safetensors file, a folder of stems (FOLDER/<track>/<stem>.wav) "
                     "or 'none' (start from noise) [preset].")
 INIT_SIGMA = typer.Option(None, help="With --init: the noise level refinement starts at (replaces --sigma-max) [preset].")
 BLEND = typer.Option(None, help="With --init: the refinement's weight against its start, W or STEM=W,... (1 for stems not "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Callable, List, Optional
 
 import typer
 
@@ -63,12 +63,7 @@ def train(
         augment=_names(augment), mixed_precision=mixed_precision, seed=seed, log_every=log_every, save_every=save_every, val_every=val_every,
         export_dtype=export_dtype, warmup=warmup, lr_decay=lr_decay, init_from=init_from,
     )
-    try:
-        with progress_bar("training", steps, quiet) as advance:
-            final = run(config, resume=resume, progress=advance)
-    except KeyboardInterrupt:
-        typer.echo(f"interrupted: state saved in {out}; continue with --resume")
-        raise typer.Exit(130) from None
+    final = _interruptible(lambda advance: run(config, resume=resume, progress=advance), steps, quiet, out)
     if final["main"]:
         then = "; continue with --resume" if final["event"] == "stopped" else ""
         typer.echo(f"{final['event']} at step {final['step']}: {out / 'prior.safetensors'}{then}")
@@ -77,3 +72,40 @@ def train(
 def _names(option: str | None) -> list[str]:
     """The names of a comma-separated option, blanks dropped."""
     return [name.strip() for name in (option or "").split(",") if name.strip()]
+
+
+@friendly
+def train_masknet(
+    data: Path = typer.Option(..., help="Data set in the MSDM layout made by `diffsep data` (its train split; dataset.json gives the rate)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Run folder: masknet.safetensors, state.pt, log.jsonl."),
+    stems: str = typer.Option("bass,drums,guitar,piano", help="Comma-separated stem names, in the order of the prior it starts."),
+    steps: int = typer.Option(7500, help="Optimizer steps in all (a resumed run continues to this)."),
+    stop_at: Optional[int] = typer.Option(None, help="Save and stop at this step, to continue later with --resume (the learning-rate schedule still runs to --steps)."),
+    batch_size: int = typer.Option(16, help="Windows per step; every other step remixes them."),
+    seconds: float = typer.Option(4.0, help="Window length, seconds."),
+    lr: float = typer.Option(1e-3, help="AdamW learning rate, after a linear warm-up, down a half cosine to 0 at --steps."),
+    warmup: int = typer.Option(500, help="Warm-up steps."),
+    hidden: int = typer.Option(256, help="Width of the network."),
+    layers: int = typer.Option(2, help="LSTM layers."),
+    seed: int = typer.Option(0, help="Seed of weights, windows and remixes."),
+    save_minutes: float = typer.Option(10.0, help="Minutes between saves of the resumable state."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where its last save left it."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Train a mask network, the first separator that `--init masknet` refines (one device)."""
+    from diffsep.masknet.training import MaskNetTraining, train
+
+    config = MaskNetTraining(data=data, out=out, stems=_names(stems), steps=steps, stop_at=stop_at, batch_size=batch_size,
+                             seconds=seconds, lr=lr, warmup=warmup, hidden=hidden, layers=layers, seed=seed, save_minutes=save_minutes)
+    written = _interruptible(lambda advance: train(config, resume=resume, progress=advance), steps, quiet, out)
+    typer.echo(f"wrote {written}")
+
+
+def _interruptible(run: Callable[[Callable[[int], None]], Any], steps: int, quiet: bool, out: Path) -> Any:
+    """``run(advance)`` under a progress bar; Ctrl-C (the run saves its state) ends saying how to go on."""
+    try:
+        with progress_bar("training", steps, quiet) as advance:
+            return run(advance)
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: state saved in {out}; continue with --resume")
+        raise typer.Exit(130) from None

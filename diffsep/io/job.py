@@ -22,7 +22,7 @@ from diffsep.api import separate
 from diffsep.blend import Blend
 from diffsep.components import build_prior
 from diffsep.errors import DiffsepError, warn
-from diffsep.initial import INIT_SIGMA
+from diffsep.initial import INIT_SIGMA, named
 from diffsep.likelihoods import stems_share_mixture
 from diffsep.io import audio
 from diffsep.io.allocator import keep_freed_memory
@@ -286,11 +286,11 @@ class Job:
     def _init_files(self, path: Path, model: Prior) -> list[Path]:
         """Initial stems for refinement from ``--init FOLDER``: FOLDER/<track>/<stem>.* or FOLDER/<stem>.*
         (``<track>``: the file's name, or its folder's for data sets of ``<track>/mixture.wav``)."""
-        if self.init is None or self.init.lower() == "wiener":
+        if self.init is None or named(self.init):
             return []
         folder = Path(self.init)
         if not folder.is_dir():
-            raise DiffsepError(f"--init is 'wiener' or a folder of stems; {self.init!r} is neither")
+            raise DiffsepError(f"--init is 'wiener', 'masknet', a mask network's .safetensors file or a folder of stems; {self.init!r} is neither")
         for where in (folder / path.stem, folder / path.parent.name, folder):
             found = {f.stem.lower(): f for f in sorted(where.glob("*.*")) if f.suffix.lower() in audio.AUDIO_SUFFIXES}
             if all(stem.lower() in found for stem in model.stems):

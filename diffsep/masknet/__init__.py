@@ -1,0 +1,12 @@
+"""A discriminative first separator: a mask network over the mixture's STFT.
+
+MSDM's best separations refine a discriminative model's stems ("Demucs + Gibbs sampling"). A
+network trained to map a mixture to its stems on many timbres is a far better first separation
+of music it never heard than a Wiener filter (docs/results.md, "A mask network as the start"):
+``--init masknet`` starts the refinement from it, and ``fast`` does.
+"""
+
+from diffsep.masknet.network import MaskNet
+from diffsep.masknet.storage import KIND, load, save, shipped
+
+__all__ = ["KIND", "MaskNet", "load", "save", "shipped"]

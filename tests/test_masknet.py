@@ -1,0 +1,98 @@
+"""The mask network: stems that add up, any level alike, files that load, runs that resume exactly."""
+
+import json
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from diffsep.cli import app
+from diffsep.data.synth import SynthConfig, synthesize
+from diffsep.errors import DiffsepError
+from diffsep.initial import initial_stems
+from diffsep.masknet import MaskNet, load, save, shipped
+from diffsep.components import build_prior
+
+STEMS = ["bass", "drums", "guitar", "piano"]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data") / "set"
+    synthesize(SynthConfig(root, tracks=6, seconds=2.0, seed=0, sample_rate=11025))
+    return root
+
+
+def _net(seed=0):
+    torch.manual_seed(seed)
+    return MaskNet(STEMS, 11025, hidden=32, layers=1).eval()
+
+
+def test_the_stems_add_up_to_the_mixture_and_do_not_depend_on_its_level():
+    net, mixture = _net(), torch.randn(2, 11025) * 0.1
+    with torch.no_grad():
+        stems, louder = net(mixture), net(8.0 * mixture)
+    assert stems.shape == (2, 4, 11025)
+    torch.testing.assert_close(stems.sum(1), mixture, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(louder, 8.0 * stems, atol=1e-4, rtol=1e-3)
+
+
+def test_a_mixture_shorter_than_a_frame_separates():
+    with torch.no_grad():
+        stems = _net()(torch.randn(1, 300))
+    assert stems.shape == (1, 4, 300)
+
+
+def test_a_saved_network_loads_to_the_same_output_and_a_prior_is_refused(tmp_path):
+    net, mixture = _net(), torch.randn(1, 4000)
+    save(net, tmp_path / "net.safetensors", note="test")
+    with torch.no_grad():
+        torch.testing.assert_close(load(tmp_path / "net.safetensors")(mixture), net(mixture))
+    build_prior("gaussian").save(tmp_path / "gaussian.safetensors")
+    with pytest.raises(DiffsepError, match="not a mask network"):
+        load(tmp_path / "gaussian.safetensors")
+
+
+def test_the_shipped_network_separates_for_a_prior_at_another_rate():
+    prior = build_prior("gaussian")  # 22050 Hz; the shipped network separates at 11025
+    assert shipped().sample_rate != prior.sample_rate
+    mixture = torch.randn(1, 8000) * 0.1
+    stems = initial_stems("masknet", mixture, prior)
+    assert stems.shape == (1, 4, 8000)
+    torch.testing.assert_close(stems.sum(1), mixture, atol=1e-5, rtol=1e-4)  # what lies above its band is shared out too
+
+
+def test_a_network_of_other_stems_is_refused(tmp_path):
+    save(MaskNet(["vocals", "rest"], 11025, hidden=32, layers=1), tmp_path / "two.safetensors")
+    with pytest.raises(DiffsepError, match="pass one trained on the prior's stems"):
+        initial_stems(str(tmp_path / "two.safetensors"), torch.zeros(1, 4000), build_prior("gaussian"))
+
+
+def _train(data, out, *extra):
+    options = ["--steps", "4", "--batch-size", "2", "--seconds", "0.5", "--hidden", "32", "--layers", "1", "-q"]
+    result = CliRunner().invoke(app, ["train-masknet", "--data", str(data), "-o", str(out), *options, *extra])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _losses(run):
+    return [json.loads(line)["loss"] for line in (run / "log.jsonl").read_text().splitlines()]
+
+
+def test_a_resumed_run_ends_where_an_uninterrupted_one_does(data, tmp_path):
+    _train(data, tmp_path / "whole")
+    _train(data, tmp_path / "split", "--stop-at", "2")
+    _train(data, tmp_path / "split", "--resume")
+    assert len(_losses(tmp_path / "whole")) == 4 and _losses(tmp_path / "whole") == _losses(tmp_path / "split")
+    whole, split = (load(tmp_path / run / "masknet.safetensors").state_dict() for run in ("whole", "split"))
+    assert all(torch.equal(whole[name], split[name]) for name in whole)
+
+
+def test_a_run_records_its_lineage_and_refuses_to_overwrite_another(data, tmp_path):
+    _train(data, tmp_path / "run")
+    from diffsep.priors import checkpoints
+
+    metadata = checkpoints.load(tmp_path / "run" / "masknet.safetensors")[1]
+    assert metadata["training_steps"] == 4 and metadata["data"][0]["seed"] == 0 and metadata["recipe"]["batch_size"] == 2
+    result = CliRunner().invoke(app, ["train-masknet", "--data", str(data), "-o", str(tmp_path / "run"), "-q"])
+    assert result.exit_code != 0 and "--resume" in result.output
