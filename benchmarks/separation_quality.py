@@ -64,14 +64,20 @@ Method = Callable[[torch.Tensor], torch.Tensor]
 
 PRESET_OPTIONS = {name: {**p.separate_options(), "samples": p.num_samples, "post_filter": p.post_filter}
                   for name, p in PRESETS.items()}
+FAST_WIENER = {**PRESET_OPTIONS["fast"], "init": "wiener", "blend": {"bass": 0.6, "drums": 0.75, "guitar": 0.25, "piano": 0.25},
+               "post_filter": True}
 LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "paper" are the CLI's presets
     **PRESET_OPTIONS,
-    # the parts of fast: the refinement alone; blended, not post-filtered (fast of 6108d06); one blend weight for every stem
-    "fast-unblended": {**PRESET_OPTIONS["fast"], "blend": None, "post_filter": False},
-    "fast-unfiltered": {**PRESET_OPTIONS["fast"], "post_filter": False},
-    # the refinement alone, post-filtered: what `diffsep run` wrote before the blend (its whole-band masks are the post-filter)
-    "fast-unblended-filtered": {**PRESET_OPTIONS["fast"], "blend": None},
-    **{f"fast-blend-{w:g}": {**PRESET_OPTIONS["fast"], "blend": w, "post_filter": False} for w in (0.0, 0.25, 0.4, 0.5, 0.6, 0.75)},
+    # the mask network's stems refined, not blended (`fast` blends them)
+    "fast-masknet-unblended": {**PRESET_OPTIONS["fast"], "blend": None},
+    # fast until the mask network (2026-12-02 evening): the Wiener filter's stems refined, blended and post-filtered
+    "fast-wiener": FAST_WIENER,
+    # its parts: not post-filtered (fast of 6108d06); the refinement alone, post-filtered (what `diffsep run` wrote
+    # before the blend: its whole-band masks are the post-filter) and not; one blend weight for every stem
+    "fast-unfiltered": {**FAST_WIENER, "post_filter": False},
+    "fast-unblended-filtered": {**FAST_WIENER, "blend": None},
+    "fast-unblended": {**FAST_WIENER, "blend": None, "post_filter": False},
+    **{f"fast-blend-{w:g}": {**FAST_WIENER, "blend": w, "post_filter": False} for w in (0.0, 0.25, 0.4, 0.5, 0.6, 0.75)},
     **{f"fast-sigma-{sigma}": {**PRESET_OPTIONS["fast"], "init_sigma": sigma} for sigma in (0.15, 0.2, 0.3)},
     **{f"fast-T{steps}": {**PRESET_OPTIONS["fast"], "steps": steps} for steps in (20, 30, 40)},
     "fast-sigma-0.15-T30": {**PRESET_OPTIONS["fast"], "init_sigma": 0.15, "steps": 30},

@@ -45,6 +45,10 @@ from diffsep.presets import PRESETS, job_options, resolve
 SETTINGS = {  # name -> (preset, overrides, job options)
     "paper": ("paper", {}, {}),
     "fast": ("fast", {}, {}),
+    "fast-band-masks": ("fast", {}, {"band": "masks"}),
+    "fast-band-residual": ("fast", {}, {"band": "residual"}),
+    # fast until the mask network (2026-12-02 evening): the Wiener filter's stems refined, blended and post-filtered
+    "fast-wiener": ("fast", {"init": "wiener", "blend": {"bass": 0.6, "drums": 0.75, "guitar": 0.25, "piano": 0.25}, "post_filter": True}, {}),
     "fast-stereo-channels": ("fast", {}, {"stereo": "channels"}),
     "fast-1-thread": ("fast", {}, {"threads": 1}),
     "fast-system-malloc": ("fast", {}, {"allocator": "system"}),
@@ -94,7 +98,8 @@ def one(args: argparse.Namespace) -> dict:
     prior_options = {"checkpoint": str(args.msdm)} if args.msdm else {}
     job = Job(prior="msdm", prior_options=prior_options, likelihood="dirac", preset=preset, **job_options(**overrides),
               batch_size=options.get("batch_size", 0), precision=options.get("precision", "auto"), device=args.device,
-              segment=options.get("segment"), overlap=options.get("overlap", OVERLAP), stereo=options.get("stereo", "mid"))
+              segment=options.get("segment"), overlap=options.get("overlap", OVERLAP), stereo=options.get("stereo", "mid"),
+              band=options.get("band", "masks"))
     started = time.perf_counter()
     model = job.model
     loading = time.perf_counter() - started

@@ -60,16 +60,15 @@ class Preset:
                 "post_filter": self.post_filter}
 
 
-FAST_BLEND = {"bass": 0.6, "drums": 0.75, "guitar": 0.25, "piano": 0.25}
+FAST_BLEND = {"bass": 0.25, "drums": 0.0, "guitar": 0.1, "piano": 0.1}
 """The refinement's weight per stem in ``fast``, chosen on validation songs of three timbres
-(docs/results.md, "Blending the refinement with its start"); stems of other priors keep 1."""
+(docs/results.md, "A mask network as the start"); stems of other priors keep 1."""
 
 PRESETS = {
-    "fast": Preset("refine the Wiener filter's stems: 20 levels from sigma 0.1 to 0.003 (rho 2), mean of 4 samples (80 evaluations), "
-                   "blended with the filter's stems (refinement's weight: bass 0.6, drums 0.75, guitar 0.25, piano 0.25), "
-                   "then a Wiener post-filter",
-                   steps=20, corrector_steps=1, init="wiener", init_sigma=0.1, num_samples=4, sigma_min=0.003, rho=2.0,
-                   blend=FAST_BLEND, post_filter=True),
+    "fast": Preset("refine the mask network's stems: 20 levels from sigma 0.1 to 0.003 (rho 2), mean of 4 samples (80 evaluations), "
+                   "blended with the network's stems (refinement's weight: bass 0.25, drums 0, guitar 0.1, piano 0.1)",
+                   steps=20, corrector_steps=1, init="masknet", init_sigma=0.1, num_samples=4, sigma_min=0.003, rho=2.0,
+                   blend=FAST_BLEND, post_filter=False),
     "paper": Preset("MSDM's separation: 150 levels from noise at sigma 1, R = 2, S_churn 20 (300 evaluations)"),
 }
 DEFAULT_PRESET = "fast"

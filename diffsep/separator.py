@@ -54,7 +54,7 @@ class Separator:
                  init_sigma: float | None = None, num_samples: int | None = None, blend: Blend | None = None,
                  post_filter: bool | None = None, seed: int = 0,
                  segment: float | None = None, overlap: float = OVERLAP, batch_size: int = 0, device: str = "cpu",
-                 precision: str = "auto", stereo: str = "mid", band: str = "masks", plugins: tuple[str, ...] = ()) -> None:
+                 precision: str = "auto", stereo: str = "mid", band: str | None = None, plugins: tuple[str, ...] = ()) -> None:
         from diffsep.registry import load_plugin
 
         for plugin in plugins:

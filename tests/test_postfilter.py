@@ -47,8 +47,8 @@ def test_silent_estimates_share_the_mixture_equally():
     assert torch.allclose(out, mixture[:, None].expand(1, 4, 4096) / 4, atol=1e-5)
 
 
-def test_the_preset_turns_it_on_and_the_cli_off(tmp_path):
-    assert resolve("fast").post_filter and not resolve("paper").post_filter
+def test_the_cli_turns_it_on_and_off(tmp_path):
+    assert not resolve("fast").post_filter and not resolve("paper").post_filter  # the mask network's stems lose by it
     prior = diffsep.priors.gaussian()
     stems = prior.sample(1, 4096, generators(1, 1))[0]
     soundfile.write(tmp_path / "song.wav", stems.sum(0).numpy(), prior.sample_rate, subtype="FLOAT")
@@ -91,3 +91,12 @@ def test_the_whole_bands_masks_are_the_post_filter_so_it_does_not_run_twice(tmp_
     filtered, raw = written("--band", "residual", "--post-filter"), written("--band", "residual", "--no-post-filter")
     assert not torch.allclose(filtered, raw, atol=1e-3)
     assert torch.allclose(filtered.sum(0), stems.sum(0), atol=1e-4)
+
+
+def test_the_whole_band_follows_the_post_filter_unless_given():
+    from diffsep.io.job import Job
+
+    job = lambda **options: Job(prior="msdm", likelihood="dirac", preset="fast", **options)  # noqa: E731
+    assert job().band == ("masks" if resolve("fast").post_filter else "residual")
+    assert job(post_filter=True).band == "masks" and job(post_filter=False).band == "residual"
+    assert job(post_filter=False, band="masks").band == "masks"

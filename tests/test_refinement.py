@@ -149,7 +149,7 @@ def test_cli_names_missing_initial_stems(song):
 def test_presets_fill_what_is_not_given(song):
     folder, _ = song
     fast, paper = resolve("fast"), resolve("paper", steps=5, init="none")
-    assert (fast.init, fast.num_samples, fast.steps * fast.corrector_steps * fast.num_samples) == ("wiener", 4, 80)
+    assert (fast.init, fast.num_samples, fast.steps * fast.corrector_steps * fast.num_samples) == ("masknet", 4, 80)
     assert (paper.init, paper.steps, paper.corrector_steps, paper.s_churn, paper.sigma_max) == (None, 5, 2, 20.0, 1.0)
     assert _run(folder, "--preset", "paper", "--steps", "5").exit_code == 0
     config = json.loads((folder / "out" / "song" / "config.json").read_text())

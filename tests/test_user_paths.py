@@ -21,7 +21,7 @@ runner = CliRunner()
 def test_a_job_with_a_preset_runs_the_preset():
     fast = PRESETS["fast"]
     job = Job(prior="gaussian", likelihood="dirac", preset="fast")
-    assert (job.sampler, job.num_samples, job.init, job.init_sigma) == (fast.sampler, fast.num_samples, "wiener", fast.init_sigma)
+    assert (job.sampler, job.num_samples, job.init, job.init_sigma) == (fast.sampler, fast.num_samples, "masknet", fast.init_sigma)
     assert job.schedule == fast.schedule() and job.sampler_options == fast.sampler_options()
     given = Job(prior="gaussian", likelihood="dirac", preset="fast", schedule={"steps": 7}, sampler_options={"s_churn": 0.0},
                 init="none", num_samples=2)

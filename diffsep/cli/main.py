@@ -69,10 +69,11 @@ def run(
     keep_model_sr: bool = typer.Option(False, "--keep-model-sr", help="Write at the model's sample rate, not the input's (the model's band only; each channel separated)."),
     stereo: str = typer.Option("mid", help="mid: separate the channels' mean once and share each channel among the stems by its masks; "
                                "channels: separate each channel on its own (twice the work). A mono input has one channel either way."),
-    band: str = typer.Option("masks", help="How stems get the whole band: masks (each channel shared by time-frequency masks of the "
-                             "separation, carried above the prior's band), residual (the separation's waveforms kept, and what they "
-                             "miss of each channel shared by the masks), or model (the prior's band only, "
-                             "resampled: the stems miss the rest of the mixture)."),
+    band: Optional[str] = typer.Option(None, help="How stems get the whole band: masks (each channel shared by time-frequency masks of the "
+                                       "separation, carried above the prior's band: a post-filter at the input's rate), residual (the "
+                                       "separation's waveforms kept, and what they miss of each channel shared by the masks), or model "
+                                       "(the prior's band only, resampled: the stems miss the rest of the mixture) "
+                                       "[default: masks where the preset post-filters, else residual]."),
     flac: bool = typer.Option(False, "--flac", help="Write FLAC instead of WAV."),
     int24: bool = typer.Option(False, "--int24", help="24-bit integer samples."),
     float32: bool = typer.Option(False, "--float32", help="32-bit float samples (WAV only)."),

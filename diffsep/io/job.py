@@ -112,7 +112,8 @@ class Job:
     post_filter: bool | None = None
     precision: str = "auto"
     stereo: str = "mid"
-    band: str = "masks"
+    band: str | None = None
+    """None: ``masks`` where the post-filter is on (they are that filter at the input's rate), else ``residual``."""
 
     def __post_init__(self) -> None:
         options, schedule = dict(self.sampler_options or {}), dict(self.schedule or {})
@@ -128,6 +129,8 @@ class Job:
                                     post_filter=self.post_filter)
         for name, value in fields.items():
             setattr(self, name, value)
+        if self.band is None:
+            self.band = "masks" if self.post_filter else "residual"
         if self.stereo not in STEREO:
             raise DiffsepError(f"--stereo is {' or '.join(STEREO)}, not {self.stereo!r}")
         if self.band not in (*METHODS, "model"):
