@@ -110,7 +110,7 @@ def train(config: MaskNetTraining, resume: bool = False, progress: Callable[[int
 
     net.train()
     try:
-        with (out / LOG).open("a") as log:
+        with (out / LOG).open("a", buffering=1) as log:  # a line per step, readable while it runs
             while step < min(config.steps, config.stop_at or config.steps):
                 batch = torch.stack([chunks[step * config.batch_size + i] for i in range(config.batch_size)])
                 loss = spectral_loss(net, remix(batch, generator) if step % 2 == 0 else batch)
