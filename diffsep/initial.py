@@ -51,8 +51,9 @@ def wiener(prior: Prior) -> Initializer:
 
 
 def masknet(prior: Prior, path: str | None = None) -> Initializer:
-    """The stems of a mask network (:mod:`diffsep.masknet`; the shipped one without ``path``),
-    resampled to and from its rate when ``prior``'s differs."""
+    """The stems of a mask network (:mod:`diffsep.masknet`; the shipped one without ``path``). When
+    ``prior``'s rate differs from the network's, the mixture is resampled to it and the stems back,
+    and what lies above the network's band is shared among them by power: they add up to the mixture."""
     from diffsep.io.audio import resample
     from diffsep.masknet import load, shipped
     from diffsep.tensors import shares
@@ -70,7 +71,8 @@ def masknet(prior: Prior, path: str | None = None) -> Initializer:
             return model(mixture.float())
         stems = model(resample(mixture.float().cpu(), rate, own).to(mixture.device))
         back = resample(stems.flatten(0, 1).cpu(), own, rate).reshape(*stems.shape[:2], -1)
-        back = torch.nn.functional.pad(back, (0, max(0, mixture.shape[-1] - back.shape[-1])))[..., : mixture.shape[-1]].to(mixture.device)
+        length = mixture.shape[-1]
+        back = torch.nn.functional.pad(back, (0, max(0, length - back.shape[-1])))[..., :length].to(mixture.device)
         rest = mixture[:, None] - back.sum(1, keepdim=True)  # above its Nyquist frequency: shared by the stems' power
         return back + shares(back.square().mean(-1, keepdim=True), 1) * rest
 
@@ -88,7 +90,8 @@ def initial_stems(init: Init, mixture: Tensor, prior: Prior) -> Tensor:
         if not named(init):
             raise DiffsepError(f"unknown init {init!r}: use 'wiener', 'masknet', a mask network's .safetensors file, "
                                "a folder of stems, or a tensor of stems")
-        init = {"wiener": lambda: wiener(prior), "masknet": lambda: masknet(prior)}.get(init.lower(), lambda: masknet(prior, init))()
+        name = init.lower()
+        init = wiener(prior) if name == "wiener" else masknet(prior, None if name == "masknet" else init)
     stems = init if isinstance(init, Tensor) else init(mixture)
     expected = [mixture.shape[0], len(prior.stems), mixture.shape[-1]]
     if list(stems.shape) != expected:

@@ -96,3 +96,5 @@ def test_a_run_records_its_lineage_and_refuses_to_overwrite_another(data, tmp_pa
     assert metadata["training_steps"] == 4 and metadata["data"][0]["seed"] == 0 and metadata["recipe"]["batch_size"] == 2
     result = CliRunner().invoke(app, ["train-masknet", "--data", str(data), "-o", str(tmp_path / "run"), "-q"])
     assert result.exit_code != 0 and "--resume" in result.output
+    result = CliRunner().invoke(app, ["train-masknet", "--data", str(data), "-o", str(tmp_path / "empty"), "--resume", "-q"])
+    assert result.exit_code != 0 and "nothing to resume" in result.output

@@ -25,7 +25,8 @@ class MaskNet(nn.Module):
         layers: LSTM layers.
     """
 
-    def __init__(self, stems: Sequence[str], sample_rate: int, n_fft: int = 1024, hop: int = 256, hidden: int = 256, layers: int = 2) -> None:
+    def __init__(self, stems: Sequence[str], sample_rate: int, n_fft: int = 1024, hop: int = 256, hidden: int = 256,
+                 layers: int = 2) -> None:
         super().__init__()
         self.stems, self.sample_rate = list(stems), sample_rate
         self.config = {"n_fft": n_fft, "hop": hop, "hidden": hidden, "layers": layers}
@@ -35,7 +36,8 @@ class MaskNet(nn.Module):
         self.shift = nn.Parameter(torch.zeros(bins))
         self.inp = nn.Sequential(nn.Linear(bins, hidden), nn.LayerNorm(hidden), nn.Tanh())
         self.rnn = nn.LSTM(hidden, hidden // 2, layers, batch_first=True, bidirectional=True, dropout=0.2 if layers > 1 else 0.0)
-        self.out = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.LayerNorm(hidden), nn.ReLU(), nn.Linear(hidden, len(self.stems) * bins))
+        self.out = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.LayerNorm(hidden), nn.ReLU(),
+                                 nn.Linear(hidden, len(self.stems) * bins))
 
     def spectrum(self, signal: Tensor) -> Tensor:
         """The STFT ``[..., F, N]`` of ``signal`` ``[..., T]``."""

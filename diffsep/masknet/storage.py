@@ -33,7 +33,8 @@ def load(path: str | Path, device: str = "cpu") -> MaskNet:
     """The mask network of a file :func:`save` wrote, in float32 and eval mode."""
     tensors, metadata = checkpoints.load(path, device)
     if metadata.get("kind") != KIND:
-        raise DiffsepError(f"{str(path)!r} holds a {metadata.get('kind')!r} model, not a mask network (train one with `diffsep train-masknet`)")
+        raise DiffsepError(f"{str(path)!r} holds a {metadata.get('kind')!r} model, not a mask network "
+                           "(train one with `diffsep train-masknet`)")
     net = MaskNet(metadata["stems"], metadata["sample_rate"], **metadata["network"])
     if set(net.state_dict()) != set(tensors):
         raise DiffsepError(f"{str(path)!r} does not match its own network description")

@@ -70,64 +70,81 @@ def spectral_loss(net: MaskNet, stems: Tensor) -> Tensor:
     return (net.estimate(mixture) - target).abs().mean() / (target.abs().mean() + 1e-8)
 
 
+class _Run:
+    """A run's network, optimizer and draws, one step at a time; its state saves and restores whole."""
+
+    def __init__(self, config: MaskNetTraining, rate: int) -> None:
+        self.config = config
+        torch.manual_seed(config.seed)
+        self.net = MaskNet(config.stems, rate, hidden=config.hidden, layers=config.layers)
+        self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=config.lr, weight_decay=1e-4)
+        self.generator = torch.Generator().manual_seed(config.seed + 1)
+        self.chunks = RandomChunks(Path(config.data), "train", config.stems, int(config.seconds * rate), rate,
+                                   seed=config.seed + 7, min_active=2, items=1 << 62)
+        self.step, self.cpu_seconds, self._clock = 0, 0.0, time.process_time()
+
+    def advance(self) -> float:
+        """One optimizer step (every other one on remixed windows); its loss."""
+        size = self.config.batch_size
+        batch = torch.stack([self.chunks[self.step * size + i] for i in range(size)])
+        loss = spectral_loss(self.net, remix(batch, self.generator) if self.step % 2 == 0 else batch)
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate(self.config, self.step)
+        self.optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
+        self.optimizer.step()
+        self.step += 1
+        return loss.item()
+
+    def save(self, path: Path) -> None:
+        now = time.process_time()
+        self.cpu_seconds, self._clock = self.cpu_seconds + now - self._clock, now
+        state = {"net": self.net.state_dict(), "optimizer": self.optimizer.state_dict(), "generator": self.generator.get_state(),
+                 "dropout": torch.get_rng_state(), "step": self.step, "cpu_seconds": self.cpu_seconds,
+                 "config": json.dumps(asdict(self.config), default=str)}
+        with atomic_path(path) as temporary:
+            torch.save(state, temporary)
+
+    def restore(self, path: Path) -> None:
+        state = torch.load(path, weights_only=True)
+        self.net.load_state_dict(state["net"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.generator.set_state(state["generator"])
+        torch.set_rng_state(state["dropout"])
+        self.step, self.cpu_seconds = state["step"], state["cpu_seconds"]
+
+
 def train(config: MaskNetTraining, resume: bool = False, progress: Callable[[int], None] = lambda step: None) -> Path:
     """Train (or with ``resume`` continue) the run in ``config.out`` to ``config.steps`` (or to
     ``stop_at``, to go on later with ``resume``: the schedule still runs to ``steps``); the mask
-    network is written to ``out/masknet.safetensors`` when it stops, the resumable state then and
-    every ``save_minutes``."""
+    network is written to ``out/masknet.safetensors`` when it stops, the resumable state then, on
+    Ctrl-C and every ``save_minutes``."""
     out, manifest = Path(config.out), read_manifest(config.data)
-    rate = manifest.get("sample_rate")
-    if rate is None:
+    if manifest.get("sample_rate") is None:
         raise DiffsepError(f"{str(config.data)!r} has no dataset.json saying its sample rate; make it with `diffsep data`")
-    if (out / STATE).exists() and not resume:
-        raise DiffsepError(f"{str(out)!r} holds a run already: continue it with --resume, or choose another --out")
+    if (out / STATE).exists() != resume:
+        raise DiffsepError(f"{str(out)!r} holds a run already: continue it with --resume, or choose another --out" if not resume
+                           else f"nothing to resume in {str(out)!r}: start the run without --resume")
     out.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(config.seed)
-    net = MaskNet(config.stems, rate, hidden=config.hidden, layers=config.layers)
-    optimizer = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=1e-4)
-    generator = torch.Generator().manual_seed(config.seed + 1)
-    chunks = RandomChunks(Path(config.data), "train", config.stems, int(config.seconds * rate), rate,
-                          seed=config.seed + 7, min_active=2, items=1 << 62)
-    step, cpu_seconds = 0, 0.0
+    run = _Run(config, manifest["sample_rate"])
     if resume:
-        if not (out / STATE).exists():
-            raise DiffsepError(f"nothing to resume in {str(out)!r}: start the run without --resume")
-        state = torch.load(out / STATE, weights_only=True)
-        net.load_state_dict(state["net"])
-        optimizer.load_state_dict(state["optimizer"])
-        generator.set_state(state["generator"])
-        torch.set_rng_state(state["dropout"])
-        step, cpu_seconds = state["step"], state["cpu_seconds"]
-    clock, saved = time.process_time(), time.monotonic()
-
-    def checkpoint() -> None:
-        nonlocal clock, cpu_seconds, saved
-        cpu_seconds, clock = cpu_seconds + time.process_time() - clock, time.process_time()
-        with atomic_path(out / STATE) as temporary:
-            torch.save({"net": net.state_dict(), "optimizer": optimizer.state_dict(), "generator": generator.get_state(),
-                        "dropout": torch.get_rng_state(), "step": step, "cpu_seconds": cpu_seconds, "config": json.dumps(asdict(config), default=str)}, temporary)
-        saved = time.monotonic()
-
-    net.train()
+        run.restore(out / STATE)
+    run.net.train()
+    saved = time.monotonic()
     try:
         with (out / LOG).open("a", buffering=1) as log:  # a line per step, readable while it runs
-            while step < min(config.steps, config.stop_at or config.steps):
-                batch = torch.stack([chunks[step * config.batch_size + i] for i in range(config.batch_size)])
-                loss = spectral_loss(net, remix(batch, generator) if step % 2 == 0 else batch)
-                for group in optimizer.param_groups:
-                    group["lr"] = learning_rate(config, step)
-                optimizer.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
-                optimizer.step()
-                step += 1
-                log.write(json.dumps({"step": step, "loss": round(loss.item(), 5)}) + "\n")
-                progress(step)
+            while run.step < min(config.steps, config.stop_at or config.steps):
+                loss = run.advance()
+                log.write(json.dumps({"step": run.step, "loss": round(loss, 5)}) + "\n")
+                progress(run.step)
                 if time.monotonic() - saved > config.save_minutes * 60:
-                    checkpoint()
+                    run.save(out / STATE)
+                    saved = time.monotonic()
     except KeyboardInterrupt:  # Ctrl-C: keep what was done
-        checkpoint()
+        run.save(out / STATE)
         raise
-    checkpoint()
-    lineage = Lineage().extended(step, cpu_seconds, manifest)
-    return save(net.eval(), out / MODEL, getattr(torch, config.export_dtype), **asdict(lineage), recipe=asdict(config) | {"data": str(config.data), "out": str(config.out)})
+    run.save(out / STATE)
+    lineage = Lineage().extended(run.step, run.cpu_seconds, manifest)
+    recipe = asdict(config) | {"data": str(config.data), "out": str(config.out)}
+    return save(run.net.eval(), out / MODEL, getattr(torch, config.export_dtype), **asdict(lineage), recipe=recipe)
