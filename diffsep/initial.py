@@ -26,6 +26,9 @@ network's file (``.safetensors``) or an initializer."""
 NAMED = ("wiener", "masknet")
 """The first separators ``init`` names: the shipped Wiener filter and the shipped mask network."""
 
+STARTS = "'wiener', 'masknet', a mask network's .safetensors file"
+"""What ``init`` may name, for messages (with a folder of stems, or a tensor, where those apply)."""
+
 INIT_SIGMA = 0.3
 """Default noise level at which refinement starts (audio units, as the schedule)."""
 
@@ -88,8 +91,7 @@ def initial_stems(init: Init, mixture: Tensor, prior: Prior) -> Tensor:
     """Resolve ``init`` for ``mixture`` ``[B, T]`` into stems ``[B, S, T]`` on its device."""
     if isinstance(init, str):
         if not named(init):
-            raise DiffsepError(f"unknown init {init!r}: use 'wiener', 'masknet', a mask network's .safetensors file, "
-                               "a folder of stems, or a tensor of stems")
+            raise DiffsepError(f"unknown init {init!r}: use {STARTS}, a folder of stems, or a tensor of stems")
         name = init.lower()
         init = wiener(prior) if name == "wiener" else masknet(prior, None if name == "masknet" else init)
     stems = init if isinstance(init, Tensor) else init(mixture)

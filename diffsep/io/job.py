@@ -22,7 +22,7 @@ from diffsep.api import separate
 from diffsep.blend import Blend
 from diffsep.components import build_prior
 from diffsep.errors import DiffsepError, warn
-from diffsep.initial import INIT_SIGMA, named
+from diffsep.initial import INIT_SIGMA, STARTS, named
 from diffsep.likelihoods import stems_share_mixture
 from diffsep.io import audio
 from diffsep.io.allocator import keep_freed_memory
@@ -293,7 +293,7 @@ class Job:
             return []
         folder = Path(self.init)
         if not folder.is_dir():
-            raise DiffsepError(f"--init is 'wiener', 'masknet', a mask network's .safetensors file or a folder of stems; {self.init!r} is neither")
+            raise DiffsepError(f"--init is {STARTS} or a folder of stems; {self.init!r} is neither")
         for where in (folder / path.stem, folder / path.parent.name, folder):
             found = {f.stem.lower(): f for f in sorted(where.glob("*.*")) if f.suffix.lower() in audio.AUDIO_SUFFIXES}
             if all(stem.lower() in found for stem in model.stems):
