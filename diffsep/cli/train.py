@@ -14,8 +14,8 @@ from diffsep.cli.common import PLUGIN, friendly, load_plugins, progress_bar
 def train(
     data: Path = typer.Option(..., help="Data set in the MSDM layout (train split; validation if present)."),
     out: Path = typer.Option(..., "-o", "--out", help="Run folder: prior.safetensors, state/, log.jsonl, config.json."),
-    prior: str = typer.Option("msdm", help="msdm (joint) or weak (one network per stem)."),
-    network: Optional[str] = typer.Option(None, "--network", help="Network size: paper, wide, small or tiny [default: small, or --init-from's]."),
+    prior: str = typer.Option("msdm", help="msdm (joint UNet1d), weak (one UNet1d per stem) or spectral (joint, masks of the stems' STFTs)."),
+    network: Optional[str] = typer.Option(None, "--network", help="Network size: paper, wide, small or tiny (spectral: small, large or tiny) [default: small, or --init-from's]."),
     old_preset: Optional[str] = typer.Option(None, "--preset", hidden=True, help="Old spelling of --network."),
     stems: Optional[str] = typer.Option(None, help="Comma-separated stem names, in order [default: bass,drums,guitar,piano, or --init-from's]."),
     sample_rate: Optional[int] = typer.Option(None, help="The data's sample rate, Hz [default: 22050, or --init-from's]."),
@@ -39,6 +39,7 @@ def train(
     export_dtype: str = typer.Option("float32", help="Storage type of prior.safetensors: float32, float16 or bfloat16."),
     warmup: int = typer.Option(0, help="Linear learning-rate warm-up, optimizer steps."),
     lr_decay: str = typer.Option("constant", help="After the warm-up: constant, or cosine (a half cosine down to 0 at --steps)."),
+    clip_grad: Optional[float] = typer.Option(None, help="Clip the gradients' norm to this [default: unclipped, as MSDM]."),
     init_from: Optional[Path] = typer.Option(None, "--init-from", help="Start from this prior's weights (a diffsep checkpoint, e.g. the shipped one or a converted MSDM): its network, stems, rate, sigma_data and data scale; a fresh optimizer and step 0. Its steps and CPU-hours carry into the new prior's metadata."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -61,7 +62,7 @@ def train(
         sample_rate=sample_rate, chunk=chunk, batch_size=batch_size, grad_accum=grad_accum, steps=steps, stop_at=stop_at, lr=lr,
         ema_decay=ema_decay, sigma_data=sigma_data, sigma_mean=sigma_mean, sigma_std=sigma_std, data_scale=data_scale,
         augment=_names(augment), mixed_precision=mixed_precision, seed=seed, log_every=log_every, save_every=save_every, val_every=val_every,
-        export_dtype=export_dtype, warmup=warmup, lr_decay=lr_decay, init_from=init_from,
+        export_dtype=export_dtype, warmup=warmup, lr_decay=lr_decay, clip_grad=clip_grad, init_from=init_from,
     )
     final = _interruptible(lambda advance: run(config, resume=resume, progress=advance), steps, quiet, out)
     if final["main"]:

@@ -37,8 +37,6 @@ def weak_gaussian(checkpoint: str | None = None) -> GaussianPrior:
     return gaussian(checkpoint, weak=True)
 
 
-
-
 DEFAULT_MSDM = "msdm-small.safetensors"
 """The shipped joint prior: its lineage is in its metadata, its runs and commands in docs/results.md ("Runs")."""
 
@@ -72,4 +70,14 @@ def weak(checkpoint: str | None = None, clamp: bool | None = None, device: str =
     return _learned("weak", checkpoint, None, clamp, device)
 
 
-__all__ = ["GaussianPrior", "gaussian", "msdm", "weak", "weak_gaussian"]
+DEFAULT_SPECTRAL = "spectral-small.safetensors"
+"""The shipped spectral prior (:mod:`diffsep.priors.spectral`); its lineage is in its metadata."""
+
+
+@PRIORS.register("spectral")
+def spectral(checkpoint: str | None = None, device: str = "cpu"):
+    """A joint prior whose denoiser masks the stems' STFTs (an LSTM over frames), from a checkpoint."""
+    return _learned("spectral", checkpoint, DEFAULT_SPECTRAL, None, device)
+
+
+__all__ = ["GaussianPrior", "gaussian", "msdm", "spectral", "weak", "weak_gaussian"]

@@ -10,9 +10,11 @@ import torch
 from diffsep.errors import DiffsepError
 from diffsep.priors import checkpoints
 from diffsep.priors.presets import network_config
+from diffsep.priors.spectral import SpectralDenoiser, SpectralPrior
+from diffsep.priors.spectral import network_config as spectral_config
 from diffsep.priors.unet import Denoiser, LearnedPrior, MSDMPrior, WeakPrior
 
-KINDS = ("msdm", "weak")
+KINDS = ("msdm", "weak", "spectral")
 
 
 def build(kind: str, stems: Sequence[str], sample_rate: int, config: dict[str, Any], sigma_data: float = 0.2,
@@ -21,6 +23,8 @@ def build(kind: str, stems: Sequence[str], sample_rate: int, config: dict[str, A
     ``in_channels`` is set from the stems: all of them for msdm, one per network for weak)."""
     if kind == "msdm":
         return MSDMPrior(Denoiser({**config, "in_channels": len(stems)}, sigma_data, clamp), stems, sample_rate, data_scale)
+    if kind == "spectral":
+        return SpectralPrior(SpectralDenoiser({**config, "in_channels": len(stems)}, sigma_data, clamp), stems, sample_rate, data_scale)
     if kind == "weak":
         denoisers = [Denoiser({**config, "in_channels": 1}, sigma_data, clamp) for _ in stems]
         return WeakPrior(denoisers, stems, sample_rate, data_scale)
@@ -28,7 +32,8 @@ def build(kind: str, stems: Sequence[str], sample_rate: int, config: dict[str, A
 
 
 def from_preset(kind: str, preset: str, stems: Sequence[str], sample_rate: int, **kwargs: Any) -> LearnedPrior:
-    return build(kind, stems, sample_rate, network_config(preset, len(stems)), **kwargs)
+    sizes = spectral_config if kind == "spectral" else network_config
+    return build(kind, stems, sample_rate, sizes(preset, len(stems)), **kwargs)
 
 
 def save(prior: LearnedPrior, path: str | Path, dtype: torch.dtype = torch.float32, **extra: Any) -> Path:

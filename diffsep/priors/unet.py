@@ -71,6 +71,10 @@ class LearnedPrior(nn.Module):
     def networks(self) -> list[Denoiser]:
         raise NotImplementedError
 
+    def length_multiple(self) -> int:
+        """Signal lengths the networks accept are multiples of this."""
+        return length_multiple(self.config)
+
     @torch.no_grad()
     def denoise(self, x: Tensor, sigma: Sigma) -> Tensor:
         """``D(x; sigma)`` for ``[B, S, T]``; T is padded with silence to the network's multiple.
@@ -80,7 +84,7 @@ class LearnedPrior(nn.Module):
         """
         if x.ndim != 3 or x.shape[1] != len(self.stems):
             raise DiffsepError(f"expected stems [B, {len(self.stems)}, T], got {list(x.shape)}")
-        multiple = length_multiple(self.config)
+        multiple = self.length_multiple()
         padded = nn.functional.pad(x * self.data_scale, (0, -x.shape[-1] % multiple))
         denoised = self(padded, per_item(sigma, x) * self.data_scale)
         return denoised[..., : x.shape[-1]] / self.data_scale

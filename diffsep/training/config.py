@@ -45,6 +45,7 @@ class TrainConfig:
     export_dtype: str = "float32"
     warmup: int = 0
     lr_decay: str = "constant"
+    clip_grad: float | None = None  # the gradients' largest norm (None: unclipped, as MSDM)
     init_from: Path | None = None
 
     def __post_init__(self) -> None:

@@ -120,6 +120,8 @@ class Trainer:
             with self.accelerator.accumulate(self.model):
                 loss = diffusion_loss(self.model, clean, self.sigmas, self.preconditioning, generator)
                 self.accelerator.backward(loss)
+                if self.config.clip_grad is not None and self.accelerator.sync_gradients:
+                    self.accelerator.clip_grad_norm_(self.model.parameters(), self.config.clip_grad)
                 self.optimizer.step()
                 self.optimizer.zero_grad()
             total += float(loss.detach()) / self.config.grad_accum

@@ -1,0 +1,148 @@
+"""A joint prior whose denoiser works on the stems' STFT: ``spectral``.
+
+``D(x; sigma)`` keeps MSDM's interface (noisy stems ``[B, S, T]`` and sigma in, denoised stems
+out), so every likelihood and sampler applies unchanged; inside, each noisy stem's STFT is
+multiplied by a complex mask, one per stem, bin and frame, and brought back to a waveform:
+
+    D(x; sigma) = iSTFT( M(|STFT(c_in x)|, sigma) * STFT(x) )
+
+The masks see the log-magnitude spectra of all stems at once (a projection of each frame, then
+an LSTM over frames in both directions, as Open-Unmix and the mask network of
+:mod:`diffsep.masknet`), so the prior is joint as MSDM's is; ``sigma`` enters as a feature-wise
+scale and shift of the projection (FiLM). A mask's magnitude is at most one: the denoiser can
+only take away, per bin, what the noisy stems hold, which is what removes noise at every level and
+costs a frame-wise network little. Nothing else enters: the denoiser is unconditional, as the
+paper's.
+
+The network sizes, by name, are :data:`PRESETS`; ``c_in`` is EDM's ``1 / sqrt(sigma^2 + sd^2)``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from diffsep.errors import DiffsepError
+from diffsep.priors.edm import Preconditioning
+from diffsep.priors.unet import LearnedPrior
+from diffsep.tensors import per_item
+from diffsep.types import Sigma
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "small": dict(n_fft=1024, hop=256, hidden=384, layers=2, embedding=64),
+    "large": dict(n_fft=1024, hop=256, hidden=512, layers=3, embedding=64),
+    "tiny": dict(n_fft=256, hop=64, hidden=32, layers=1, embedding=8),
+}
+"""Network sizes: ``small`` (4.6 M parameters with four stems) trains on two CPU cores."""
+
+
+def network_config(preset: str, in_channels: int) -> dict[str, Any]:
+    """The full network description of ``preset`` for ``in_channels`` stems."""
+    if preset not in PRESETS:
+        raise DiffsepError(f"unknown spectral network size {preset!r}; choose one of {', '.join(PRESETS)} (--network)")
+    return {"in_channels": in_channels, **PRESETS[preset]}
+
+
+class NoiseEmbedding(nn.Module):
+    """``c_noise [B] -> [B, features]``: random Fourier features of the level, then an MLP."""
+
+    def __init__(self, features: int) -> None:
+        super().__init__()
+        self.register_buffer("frequencies", torch.randn(features // 2, generator=torch.Generator().manual_seed(0)) * 4)
+        self.mlp = nn.Sequential(nn.Linear(features, features), nn.SiLU())
+
+    def forward(self, c_noise: Tensor) -> Tensor:
+        angles = 2 * math.pi * c_noise[:, None] * self.frequencies
+        return self.mlp(torch.cat([angles.cos(), angles.sin()], -1))
+
+
+class SpectralDenoiser(nn.Module):
+    """``forward(x, sigma) = D(x; sigma)`` for stems ``[B, S, T]`` (see the module's text).
+
+    Args:
+        config: ``in_channels`` (stems), ``n_fft`` and ``hop`` (a Hann window), ``hidden`` (width of
+            the projection and of the LSTM's two directions together), ``layers`` (LSTM layers),
+            ``embedding`` (width of the noise level's features).
+        sigma_data: the data's standard deviation in ``c_in``.
+        clamp: unused (the masks bound D already); kept so every learned prior reads alike.
+    """
+
+    def __init__(self, config: dict[str, Any], sigma_data: float = 0.2, clamp: bool = False) -> None:
+        super().__init__()
+        self.config = dict(config)
+        stems, n_fft, hidden = config["in_channels"], config["n_fft"], config["hidden"]
+        self.stems, self.n_fft, self.hop, self.bins = stems, n_fft, config["hop"], n_fft // 2 + 1
+        self.preconditioning = Preconditioning(sigma_data)
+        self.clamp = clamp
+        window = torch.hann_window(n_fft)
+        self.register_buffer("window", window, persistent=False)
+        self.norm = float(window.square().sum().sqrt())  # unit-variance white noise -> unit power per bin
+        self.scale = nn.Parameter(torch.ones(stems * self.bins))
+        self.shift = nn.Parameter(torch.zeros(stems * self.bins))
+        self.project = nn.Linear(stems * self.bins, hidden)
+        self.project_norm = nn.LayerNorm(hidden, elementwise_affine=False)
+        self.noise = NoiseEmbedding(config["embedding"])
+        self.film = nn.Linear(config["embedding"], 2 * hidden)
+        self.rnn = nn.LSTM(hidden, hidden // 2, config["layers"], batch_first=True, bidirectional=True)
+        self.head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.LayerNorm(hidden), nn.ReLU(),
+                                  nn.Linear(hidden, stems * self.bins * 2))
+
+    def spectrum(self, x: Tensor) -> Tensor:
+        """STFT ``[B, S, F, N]`` of ``[B, S, T]``, scaled so white noise has its variance per bin."""
+        flat = x.reshape(-1, x.shape[-1])
+        spec = torch.stft(flat, self.n_fft, self.hop, window=self.window, return_complex=True) / self.norm
+        return spec.reshape(*x.shape[:2], *spec.shape[-2:])
+
+    def waveform(self, spec: Tensor, length: int) -> Tensor:
+        """The inverse of :meth:`spectrum`."""
+        flat = torch.istft(spec.flatten(0, 1) * self.norm, self.n_fft, self.hop, window=self.window, length=length)
+        return flat.reshape(*spec.shape[:2], length)
+
+    def masks(self, spec: Tensor, c_noise: Tensor) -> Tensor:
+        """Complex masks ``[B, S, F, N]`` of magnitude below one, for noisy spectra ``spec`` (in c_in units)."""
+        batch, _, _, frames = spec.shape
+        features = spec.abs().add(1e-3).log().permute(0, 3, 1, 2).reshape(batch, frames, -1) * self.scale + self.shift
+        gain, bias = self.film(self.noise(c_noise))[:, None].chunk(2, -1)
+        projected = torch.tanh(self.project_norm(self.project(features)) * (1 + gain) + bias)
+        context, _ = self.rnn(projected)
+        raw = self.head(torch.cat([projected, context], -1)).reshape(batch, frames, self.stems, self.bins, 2).permute(0, 2, 3, 1, 4)
+        mask = torch.view_as_complex(raw.float().contiguous())
+        magnitude = mask.abs()
+        return mask * (torch.tanh(magnitude) / magnitude.clamp_min(1e-8))
+
+    def forward(self, x: Tensor, sigma: Sigma) -> Tensor:
+        sigma = per_item(sigma, x)
+        _, _, c_in, c_noise = self.preconditioning.scalings(sigma, x)
+        length = x.shape[-1]
+        padded = nn.functional.pad(x, (0, max(0, self.n_fft - length)))  # the STFT's reflection needs a frame
+        spec = self.spectrum(padded)
+        masks = self.masks(spec * c_in[..., None], c_noise)
+        return self.waveform(masks * spec, padded.shape[-1])[..., :length]
+
+
+class SpectralPrior(LearnedPrior):
+    """The joint prior of one :class:`SpectralDenoiser` over all stems (``--prior spectral``)."""
+
+    kind = "spectral"
+
+    def __init__(self, denoiser: SpectralDenoiser, stems: Sequence[str], sample_rate: int, data_scale: float = 1.0) -> None:
+        super().__init__(stems, sample_rate, data_scale)
+        if denoiser.config["in_channels"] != len(self.stems):
+            raise DiffsepError(f"the network takes {denoiser.config['in_channels']} stems, not {len(self.stems)}")
+        self.denoiser = denoiser
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.denoiser.config
+
+    def length_multiple(self) -> int:
+        return 1
+
+    def networks(self) -> list[SpectralDenoiser]:
+        return [self.denoiser]
+
+    def forward(self, x: Tensor, sigma: Tensor) -> Tensor:
+        return self.denoiser(x, sigma)
