@@ -15,7 +15,8 @@ from diffsep.samplers.schedules import karras_sigmas
 
 B, T = 2, 256
 
-PRIOR_OPTIONS = {"gaussian": {}, "weak-gaussian": {}, "msdm": {"checkpoint": "msdm"}, "weak": {"checkpoint": "weak"}}
+PRIOR_OPTIONS = {"gaussian": {}, "weak-gaussian": {}, "msdm": {"checkpoint": "msdm"}, "weak": {"checkpoint": "weak"},
+                 "spectral": {"checkpoint": "spectral"}}
 """Options of each prior; a learned prior's checkpoint is a tiny one the fixture writes."""
 SAMPLER_OPTIONS = {"euler": {"s_churn": 10.0, "corrector_steps": 2}, "heun": {"s_churn": 10.0, "corrector_steps": 2}, "dpmpp-2m": {}}
 LIKELIHOOD_OPTIONS = {"none": {}, "dirac": {"constrained": "guitar"}, "gaussian": {"gamma": 0.75}, "impute": {}}
@@ -43,7 +44,7 @@ def tiny_checkpoints(tmp_path_factory):
     folder = tmp_path_factory.mktemp("priors")
     torch.manual_seed(0)
     return {kind: str(learned_io.save(learned_io.from_preset(kind, "tiny", ["bass", "drums", "guitar", "piano"], 22050),
-                                      folder / f"{kind}.safetensors")) for kind in ("msdm", "weak")}
+                                      folder / f"{kind}.safetensors")) for kind in ("msdm", "weak", "spectral")}
 
 
 @pytest.mark.parametrize("name", sorted(PRIOR_OPTIONS))

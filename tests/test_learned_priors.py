@@ -41,7 +41,7 @@ def test_log_normal_sigma_statistics():
     assert float(sigma.log().std()) == pytest.approx(1.0, abs=0.03)
 
 
-@pytest.mark.parametrize("kind", ["msdm", "weak"])
+@pytest.mark.parametrize("kind", ["msdm", "weak", "spectral"])
 def test_denoise_any_length_and_no_clamp_by_default(kind):
     torch.manual_seed(0)
     prior = learned_io.from_preset(kind, "tiny", STEMS, 22050)
@@ -51,7 +51,7 @@ def test_denoise_any_length_and_no_clamp_by_default(kind):
     assert not torch.is_grad_enabled() or not out.requires_grad
 
 
-@pytest.mark.parametrize("kind", ["msdm", "weak"])
+@pytest.mark.parametrize("kind", ["msdm", "weak", "spectral"])
 def test_save_load_round_trip_is_bit_exact(tmp_path, kind):
     torch.manual_seed(1)
     prior = learned_io.from_preset(kind, "tiny", STEMS, 16000, sigma_data=0.3)
