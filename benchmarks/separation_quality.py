@@ -94,6 +94,15 @@ LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "p
     # S_churn: gamma = min(S_churn / T, sqrt 2 - 1), so fast's 20 is already the largest churn
     **{f"fast-churn-{c}": {**PRESET_OPTIONS["fast"], "sampler_options": {**PRESET_OPTIONS["fast"]["sampler_options"], "s_churn": float(c)}}
        for c in (0, 5, 10)},
+    # a prior on its own terms (the spectral prior): a start's stems refined from sigma, not blended, not filtered
+    # (fast's sampler, or without churn: -churn0; its Dirac steps overshoot where the prior's masks drop much)
+    **{f"{start}-refine-{sigma:g}{tag}": {**PRESET_OPTIONS["fast"], "init": start, "init_sigma": sigma, "blend": None,
+                                          "sampler_options": {"corrector_steps": 1, "s_churn": churn}}
+       for start in ("masknet", "wiener") for sigma in (0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5)
+       for tag, churn in (("", 20.0), ("-churn0", 0.0))},
+    **{f"noise-T{steps}-K{k}{tag}": dict(steps=steps, samples=k, sigma_max=1.0, sigma_min=0.003, rho=2.0,
+                                         sampler_options={"corrector_steps": 1, "s_churn": churn})
+       for steps in (50, 100) for k in (1, 4) for tag, churn in (("", 20.0), ("-churn0", 0.0))},
     "dirac-T50": dict(steps=50),
     "dirac-T50-K4": dict(steps=50, samples=4),
     "gaussian-T50": dict(likelihood="gaussian", steps=50, sampler_options={"s_churn": 40.0}),
@@ -173,7 +182,7 @@ def learned_methods(paths: list[Path], configs: list[str], wiener_init: Path | N
             if segment is not None:
                 length = default_segment_length(prior) if segment == "cli" else int(segment * prior.sample_rate)
                 method = segmented(method, length, prior.sample_rate, overlap)
-            methods[f"msdm {config}: {tag}"] = (method, {"checkpoint": str(path), **lineage})
+            methods[f"{prior.kind} {config}: {tag}"] = (method, {"checkpoint": str(path), **lineage})
     return methods
 
 
@@ -261,16 +270,21 @@ def main() -> None:
 
 
 def paired(rows: list[dict]) -> list[dict]:
-    """Each learned row against the first learned row on the same songs: the mean of the per-song
-    differences and its standard error, so that two settings are told apart by more than noise."""
+    """Each learned row against the first learned row and against the mask network (the start
+    ``fast`` refines) on the same songs: the mean of the per-song differences and its standard
+    error, so that two settings are told apart by more than noise."""
     lines = []
     for where in dict.fromkeys(r["songs"] for r in rows):
         learned = [r for r in rows if r["songs"] == where and "checkpoint" in r]
-        for row in learned[1:]:
-            diff = torch.tensor(row["per_song"]) - torch.tensor(learned[0]["per_song"])
-            se = round(float(diff.std() / len(diff) ** 0.5), 3) if len(diff) > 1 else None  # JSON has no NaN
-            lines.append({"paired": row["method"], "against": learned[0]["method"], "songs": where,
-                          "mean_difference": round(float(diff.mean()), 3), "standard_error": se})
+        starts = [r for r in rows if r["songs"] == where and r["method"].startswith("mask network")]
+        for anchor in learned[:1] + starts:
+            for row in learned:
+                if row is anchor:
+                    continue
+                diff = torch.tensor(row["per_song"]) - torch.tensor(anchor["per_song"])
+                se = round(float(diff.std() / len(diff) ** 0.5), 3) if len(diff) > 1 else None  # JSON has no NaN
+                lines.append({"paired": row["method"], "against": anchor["method"], "songs": where,
+                              "mean_difference": round(float(diff.mean()), 3), "standard_error": se})
     return lines
 
 

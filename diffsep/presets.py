@@ -73,6 +73,25 @@ PRESETS = {
 }
 DEFAULT_PRESET = "fast"
 
+GENERATION_PRESETS = {
+    "generate": {
+        "fast": Preset("the spectral prior's generation: Euler with S_churn 40, 40 levels from sigma 1 to 0.001 (40 evaluations)",
+                       steps=40, corrector_steps=1, s_churn=40.0, sigma_min=1e-3, sigma_max=1.0),
+        "paper": Preset("MSDM's generation: Heun, 150 levels from sigma 20 to 1e-4, no churn (299 evaluations)",
+                        sampler="heun", steps=150, corrector_steps=1, s_churn=0.0, sigma_max=20.0),
+    },
+    "impute": {
+        "fast": Preset("the spectral prior's imputation: Euler with S_churn 40, 40 levels from sigma 1 to 0.001 (40 evaluations)",
+                       steps=40, corrector_steps=1, s_churn=40.0, sigma_min=1e-3, sigma_max=1.0),
+        "paper": Preset("MSDM's imputation: Euler, R = 2, S_churn 20, 150 levels from sigma 20 to 1e-4 (300 evaluations)",
+                        sigma_max=20.0),
+    },
+}
+"""Sampling settings of ``diffsep generate`` and ``diffsep impute`` by name (``--preset``); ``fast``
+is the default, chosen on validation songs for the shipped spectral prior (docs/results.md,
+"Generation")."""
+DEFAULT_GENERATION_PRESET = "fast"
+
 
 def _options_of(sampler: str) -> set[str]:
     from diffsep.components import accepted_options
@@ -110,17 +129,18 @@ def resolve_fields(name: str, sampler: str | None, sampler_options: dict, schedu
     return {**fields, "sampler_options": {**fields["sampler_options"], **extra}}
 
 
-def resolve(name: str, **given: object) -> Preset:
-    """The preset ``name`` with every option in ``given`` that is not None put over it
-    (``init="none"`` removes the preset's initial separation)."""
-    if name not in PRESETS:
-        raise DiffsepError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+def resolve(name: str, task: str = "run", **given: object) -> Preset:
+    """The preset ``name`` of ``task`` (``run``, ``generate`` or ``impute``) with every option in
+    ``given`` that is not None put over it (``init="none"`` removes the preset's initial separation)."""
+    presets = GENERATION_PRESETS.get(task, PRESETS)
+    if name not in presets:
+        raise DiffsepError(f"unknown preset {name!r}; choose one of {', '.join(presets)}")
     chosen = {key: value for key, value in given.items() if value is not None}
-    sampler = str(chosen.get("sampler", PRESETS[name].sampler))
+    sampler = str(chosen.get("sampler", presets[name].sampler))
     refused = sorted(key for key in ("s_churn", "corrector_steps") if key in chosen and key not in _options_of(sampler))
     if refused:
         raise DiffsepError(f"the sampler {sampler!r} takes no {', '.join('--' + k.replace('_', '-') for k in refused)}")
     if str(chosen.get("init", "")).lower() == "none":
         chosen["init"] = None
         chosen.setdefault("blend", None)  # nothing to blend with: the preset's weights go with its start
-    return dataclasses.replace(PRESETS[name], **chosen)
+    return dataclasses.replace(presets[name], **chosen)

@@ -176,13 +176,16 @@ def test_init_from_refuses_a_contradicting_option_or_kind(data, tmp_path):
     assert kind.exit_code == 1 and "--prior msdm" in kind.output
 
 
-def test_the_shipped_prior_records_what_it_was_trained_on():
-    metadata = checkpoints.load(ASSETS / "msdm-small.safetensors")[1]
+@pytest.mark.parametrize("file, kind, chunk", [("msdm-small.safetensors", "msdm", 16384),  # runs C, E, F's chunks
+                                               ("spectral-small.safetensors", "spectral", 32768)])  # run SA's
+def test_the_shipped_priors_record_what_they_were_trained_on(file, kind, chunk):
+    metadata = checkpoints.load(ASSETS / file)[1]
     assert metadata["preset"] == "small" and metadata["training_steps"] > 0 and metadata["cpu_hours"] > 0
     assert 0 < metadata["level"] < 1  # the training mixtures' RMS, which separate() normalises to
     assert all({"source", "seed", "tracks", "sample_rate"} <= set(data) for data in metadata["data"])
-    assert learned_io.load(ASSETS / "msdm-small.safetensors").sample_rate == metadata["sample_rate"]
-    assert learned_io.load(ASSETS / "msdm-small.safetensors").chunk == metadata["chunk"] == 16384  # runs C, E, F's chunks
+    prior = learned_io.load(ASSETS / file)
+    assert prior.kind == kind and prior.sample_rate == metadata["sample_rate"]
+    assert prior.chunk == metadata["chunk"] == chunk
 
 
 def test_a_trained_prior_records_its_chunk_and_a_continuation_its_own(data, tmp_path):

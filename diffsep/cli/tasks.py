@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
@@ -12,10 +12,18 @@ from diffsep.cli import common
 from diffsep.cli.common import PLUGIN, friendly, load_plugins, parse_known, prior_options
 
 PRIOR = typer.Option("msdm", help="Prior by name (see `diffsep list`); msdm uses the shipped checkpoint.")
+GENERATOR = typer.Option("spectral", help="Prior by name (see `diffsep list`); spectral and msdm use their shipped checkpoints.")
 CHECKPOINT = typer.Option(None, help="Checkpoint (.safetensors) of the prior.")
-STEPS = typer.Option(150, help="Number of noise levels T.")
 SEED = typer.Option(0, help="Random seed.")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
+
+
+def generation_preset(task: str) -> Any:
+    from diffsep.presets import DEFAULT_GENERATION_PRESET, GENERATION_PRESETS
+
+    presets = GENERATION_PRESETS[task]
+    return typer.Option(DEFAULT_GENERATION_PRESET, help=f"Sampling settings ({', '.join(presets)}); the options below "
+                        "override them. " + " ".join(f"{name}: {p.description}." for name, p in presets.items()))
 
 
 @friendly
@@ -23,13 +31,16 @@ def generate(
     out: Path = typer.Option(Path("generated"), "-o", "--out", help="Output folder: OUT/<track>/<stem>.wav."),
     tracks: int = typer.Option(1, min=1, help="Number of songs."),
     seconds: float = typer.Option(4.0, min=0.1, help="Length of each song, seconds."),
-    prior: str = PRIOR,
+    prior: str = GENERATOR,
     checkpoint: Optional[Path] = CHECKPOINT,
-    sampler: str = typer.Option("heun", help="Sampler by name."),
-    steps: int = STEPS,
-    s_churn: float = typer.Option(0.0, help="Stochasticity S_churn."),
-    sigma_max: float = typer.Option(20.0, help="Largest noise level (MSDM generation: 20)."),
+    preset: str = generation_preset("generate"),
+    sampler: Optional[str] = common.SAMPLER,
+    steps: Optional[int] = common.STEPS,
+    s_churn: Optional[float] = common.S_CHURN,
+    sigma_min: Optional[float] = common.SIGMA_MIN,
+    sigma_max: Optional[float] = common.SIGMA_MAX,
     seed: int = SEED,
+    quiet: bool = QUIET,
     plugin: List[str] = PLUGIN,
 ) -> None:
     """Total generation: songs of all stems from the prior alone, plus their mixture."""
@@ -37,29 +48,45 @@ def generate(
     import diffsep
     from diffsep.components import build_prior
     from diffsep.io import audio
+    from diffsep.presets import resolve
 
+    settings = resolve(preset, "generate", sampler=sampler, steps=steps, s_churn=s_churn, sigma_min=sigma_min,
+                       sigma_max=sigma_max)
     model = build_prior(prior, prior_options(checkpoint))
-    songs = diffsep.generate(model, tracks, int(seconds * model.sample_rate), sampler, steps=steps, sigma_max=sigma_max,
-                             sampler_options={"s_churn": s_churn}, seed=seed)
+    with common.progress_bar("diffusion steps", settings.steps, quiet) as advance:
+        songs = diffsep.generate(model, tracks, int(seconds * model.sample_rate), settings.sampler, **settings.schedule(),
+                                 sampler_options=settings.sampler_options(), seed=seed, callback=lambda step: advance(1))
     for index, song in enumerate(songs):
         folder = out / f"generated{index + 1:03d}"
         for name, stem in zip([*model.stems, "mixture"], [*song, song.sum(0)]):
             audio.write(folder / f"{name}.wav", stem[None], model.sample_rate, subtype="FLOAT")
-        config = {"prior": prior, "checkpoint": str(checkpoint), "seed": seed + index, "steps": steps, "sigma_max": sigma_max}
+        config = {"prior": prior, "checkpoint": str(checkpoint), "preset": preset, "seed": seed + index,
+                  "sampler": settings.sampler, "sampler_options": settings.sampler_options(), **settings.schedule()}
         (folder / "config.json").write_text(json.dumps(config, indent=2))
     typer.echo(f"wrote {tracks} songs to {out}")
+
+
+def imputed_name(given: dict[str, Path]) -> str:
+    """The folder of an imputed song: the given files' common folder, else the first file's name."""
+    folders = {path.resolve().parent for path in given.values()}
+    folder = folders.pop() if len(folders) == 1 else None
+    return folder.name if folder is not None and folder.name else next(iter(given.values())).stem
 
 
 @friendly
 def impute(
     known: List[str] = typer.Option(..., "--known", help="STEM=FILE, a given stem (repeatable); the others are generated."),
-    out: Path = typer.Option(Path("imputed"), "-o", "--out", help="Output folder: OUT/<track>/<stem>.wav."),
-    prior: str = PRIOR,
+    out: Path = typer.Option(Path("imputed"), "-o", "--out", help="Output folder: OUT/<name>/<stem>.wav."),
+    name: Optional[str] = typer.Option(None, help="The song's folder under OUT [the given files' common folder, else the first file's name]."),
+    prior: str = GENERATOR,
     checkpoint: Optional[Path] = CHECKPOINT,
-    steps: int = STEPS,
-    s_churn: float = typer.Option(20.0, help="Stochasticity S_churn."),
-    corrector_steps: int = typer.Option(2, help="Corrector repeats R."),
-    sigma_max: float = typer.Option(20.0, help="Largest noise level (MSDM generation: 20)."),
+    preset: str = generation_preset("impute"),
+    sampler: Optional[str] = common.SAMPLER,
+    steps: Optional[int] = common.STEPS,
+    s_churn: Optional[float] = common.S_CHURN,
+    corrector_steps: Optional[int] = common.CORRECTOR_STEPS,
+    sigma_min: Optional[float] = common.SIGMA_MIN,
+    sigma_max: Optional[float] = common.SIGMA_MAX,
     segment: Optional[float] = common.SEGMENT,
     seed: int = SEED,
     quiet: bool = QUIET,
@@ -68,15 +95,18 @@ def impute(
     """Partial generation: accompaniment for the given stems (written back exactly)."""
     load_plugins(plugin)
     from diffsep.io.job import Job
+    from diffsep.io.outputs import OutputFormat
+    from diffsep.presets import resolve
 
     given = dict(parse_known(item) for item in known)
-    job = Job(prior=prior, prior_options=prior_options(checkpoint), likelihood="impute", sampler="euler",
-              sampler_options={"s_churn": s_churn, "corrector_steps": corrector_steps},
-              schedule={"steps": steps, "sigma_max": sigma_max}, seed=seed, known=given, segment=segment,
-              band="model")  # generated stems: nothing ties them to a mixture to share out
-    from diffsep.io.outputs import OutputFormat
-
-    job.run([next(iter(given.values()))], out, OutputFormat(subtype="FLOAT", clip_mode="none"), quiet=quiet).raise_failures(1)
+    settings = resolve(preset, "impute", sampler=sampler, steps=steps, s_churn=s_churn, corrector_steps=corrector_steps,
+                       sigma_min=sigma_min, sigma_max=sigma_max)
+    job = Job(prior=prior, prior_options=prior_options(checkpoint), likelihood="impute", sampler=settings.sampler,
+              sampler_options=settings.sampler_options(), schedule=settings.schedule(), seed=seed, known=given,
+              segment=segment, band="model")  # generated stems: nothing ties them to a mixture to share out
+    folder = (name or imputed_name(given)).replace("{", "{{").replace("}", "}}")
+    fmt = OutputFormat(folder + "/{stem}.{ext}", subtype="FLOAT", clip_mode="none")
+    job.run([next(iter(given.values()))], out, fmt, quiet=quiet).raise_failures(1)
 
 
 @friendly
