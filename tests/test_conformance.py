@@ -19,7 +19,7 @@ PRIOR_OPTIONS = {"gaussian": {}, "weak-gaussian": {}, "msdm": {"checkpoint": "ms
                  "spectral": {"checkpoint": "spectral"}}
 """Options of each prior; a learned prior's checkpoint is a tiny one the fixture writes."""
 SAMPLER_OPTIONS = {"euler": {"s_churn": 10.0, "corrector_steps": 2}, "heun": {"s_churn": 10.0, "corrector_steps": 2}, "dpmpp-2m": {}}
-LIKELIHOOD_OPTIONS = {"none": {}, "dirac": {"constrained": "guitar"}, "gaussian": {"gamma": 0.75}, "impute": {}}
+LIKELIHOOD_OPTIONS = {"none": {}, "dirac": {"constrained": "guitar"}, "gaussian": {"gamma": 0.75}, "impute": {}, "project": {}}
 
 
 def _builtin(registry):

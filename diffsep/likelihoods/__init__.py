@@ -1,6 +1,6 @@
 """Likelihoods: what is observed, as a change to the prior's denoiser (DESIGN.md §3).
 
-Importing this package registers the built-in names: ``none``, ``dirac``, ``gaussian``, ``impute``.
+Importing this package registers the built-in names: ``none``, ``dirac``, ``gaussian``, ``impute``, ``project``.
 """
 
 from diffsep.likelihoods.base import Unconditional, shares_mixture, stems_share_mixture, with_stems
@@ -11,5 +11,6 @@ from diffsep.likelihoods.hints import with_hints
 from diffsep.likelihoods.impute import Impute
 from diffsep.likelihoods.observation import Observation
 from diffsep.likelihoods.posterior import Posterior
+from diffsep.likelihoods.project import Projection
 
-__all__ = ["Compose", "Dirac", "GaussianMixture", "Impute", "Observation", "Posterior", "Unconditional", "shares_mixture", "stems_share_mixture", "with_hints", "with_stems"]
+__all__ = ["Compose", "Dirac", "GaussianMixture", "Impute", "Observation", "Posterior", "Projection", "Unconditional", "shares_mixture", "stems_share_mixture", "with_hints", "with_stems"]
