@@ -21,19 +21,19 @@ import torch
 from diffsep.components import build_prior
 from diffsep.data.datasets import FixedChunks
 from diffsep.evaluation.denoising import denoising_errors
-from diffsep.priors import gaussian
+from diffsep.priors import gaussian, learned_io
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="mini-Slakh set at the priors' rate")
     parser.add_argument("--split", default="test")
-    parser.add_argument("--msdm", default="", help="comma-separated checkpoints (default: the shipped prior)")
+    parser.add_argument("--msdm", default="", help="comma-separated checkpoints of any learned kind (default: the shipped msdm prior)")
     parser.add_argument("--chunks", type=int, default=64, help="chunks of --chunk samples, the first of the split")
     parser.add_argument("--chunk", type=int, default=16384)
     args = parser.parse_args()
     checkpoints = [c for c in args.msdm.split(",") if c] or [None]
-    priors = {str(c or "shipped"): build_prior("msdm", {"checkpoint": c} if c else {}).eval() for c in checkpoints}
+    priors = {str(c or "shipped"): (learned_io.load(c) if c else build_prior("msdm")).eval() for c in checkpoints}
     first = next(iter(priors.values()))
     chunks = FixedChunks(args.data, args.split, first.stems, args.chunk, first.sample_rate, min_active=2)
     clean = torch.stack([chunks[i] for i in range(min(args.chunks, len(chunks)))])

@@ -100,6 +100,12 @@ LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "p
                                           "sampler_options": {"corrector_steps": 1, "s_churn": churn}}
        for start in ("masknet", "wiener") for sigma in (0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5)
        for tag, churn in (("", 20.0), ("-churn0", 0.0))},
+    # the same with the projection likelihood (diffsep/likelihoods/project.py) instead of Dirac
+    **{f"{start}-project-{sigma:g}": {**PRESET_OPTIONS["fast"], "init": start, "init_sigma": sigma, "blend": None,
+                                     "likelihood": "project"}
+       for start in ("masknet", "wiener") for sigma in (0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3)},
+    **{f"noise-project-T{steps}-K{k}": dict(steps=steps, samples=k, sigma_max=1.0, sigma_min=0.003, rho=2.0, likelihood="project",
+                                            sampler_options={"corrector_steps": 1, "s_churn": 20.0}) for steps in (50, 100) for k in (1, 4)},
     **{f"noise-T{steps}-K{k}{tag}": dict(steps=steps, samples=k, sigma_max=1.0, sigma_min=0.003, rho=2.0,
                                          sampler_options={"corrector_steps": 1, "s_churn": churn})
        for steps in (50, 100) for k in (1, 4) for tag, churn in (("", 20.0), ("-churn0", 0.0))},
