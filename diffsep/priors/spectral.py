@@ -20,14 +20,14 @@ The network sizes, by name, are :data:`PRESETS`; ``c_in`` is EDM's ``1 / sqrt(si
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from diffsep.errors import DiffsepError
 from diffsep.priors.edm import Preconditioning
-from diffsep.priors.unet import LearnedPrior
+from diffsep.priors.unet import MSDMPrior
 from diffsep.tensors import per_item
 from diffsep.types import Sigma
 
@@ -123,26 +123,10 @@ class SpectralDenoiser(nn.Module):
         return self.waveform(masks * spec, padded.shape[-1])[..., :length]
 
 
-class SpectralPrior(LearnedPrior):
-    """The joint prior of one :class:`SpectralDenoiser` over all stems (``--prior spectral``)."""
+class SpectralPrior(MSDMPrior):
+    """MSDM's joint prior with a :class:`SpectralDenoiser` for its network (``--prior spectral``)."""
 
     kind = "spectral"
 
-    def __init__(self, denoiser: SpectralDenoiser, stems: Sequence[str], sample_rate: int, data_scale: float = 1.0) -> None:
-        super().__init__(stems, sample_rate, data_scale)
-        if denoiser.config["in_channels"] != len(self.stems):
-            raise DiffsepError(f"the network takes {denoiser.config['in_channels']} stems, not {len(self.stems)}")
-        self.denoiser = denoiser
-
-    @property
-    def config(self) -> dict[str, Any]:
-        return self.denoiser.config
-
     def length_multiple(self) -> int:
-        return 1
-
-    def networks(self) -> list[SpectralDenoiser]:
-        return [self.denoiser]
-
-    def forward(self, x: Tensor, sigma: Tensor) -> Tensor:
-        return self.denoiser(x, sigma)
+        return 1  # the STFT takes any length
