@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
 from torch import Tensor
 
 from diffsep.likelihoods.base import Unconditional, shares_mixture, with_stems
 from diffsep.likelihoods.hints import with_hints
 from diffsep.likelihoods.observation import Observation
+from diffsep.postfilter import wiener_postfilter
 from diffsep.registry import LIKELIHOODS
-from diffsep.tensors import shares
 from diffsep.types import Likelihood
 
 N_FFT = 1024
@@ -30,15 +29,9 @@ N_FFT = 1024
 
 def consistent(stems: Tensor, mixture: Tensor, n_fft: int = N_FFT) -> Tensor:
     """``stems`` ``[B, S, T]`` plus the shares of ``mixture - sum(stems)`` (``mixture`` ``[B, T]``)
-    by each stem's power in each bin: they then add up to the mixture."""
-    batch, count, length = stems.shape
-    n_fft = min(n_fft, 1 << max((length - 1).bit_length() - 1, 4))
-    window = torch.hann_window(n_fft, device=stems.device, dtype=stems.dtype)
-    spectrum = lambda x: torch.stft(x.reshape(-1, length), n_fft, n_fft // 4, window=window, return_complex=True)  # noqa: E731
-    residual = spectrum(mixture - stems.sum(1))[:, None]  # [B, 1, F, N]
-    power = spectrum(stems).abs().square().reshape(batch, count, *residual.shape[-2:])
-    shared = torch.istft((shares(power, 1) * residual).flatten(0, 1), n_fft, n_fft // 4, window=window, length=length)
-    return stems + shared.reshape(batch, count, length)
+    by each stem's power in each bin (the Wiener post-filter's masks, applied to the residual):
+    they then add up to the mixture."""
+    return stems + wiener_postfilter(stems, mixture - stems.sum(1), n_fft=n_fft)
 
 
 @dataclass(frozen=True)
