@@ -132,7 +132,7 @@ def resolve_fields(name: str, sampler: str | None, sampler_options: dict, schedu
 def resolve(name: str, task: str = "run", **given: object) -> Preset:
     """The preset ``name`` of ``task`` (``run``, ``generate`` or ``impute``) with every option in
     ``given`` that is not None put over it (``init="none"`` removes the preset's initial separation)."""
-    presets = GENERATION_PRESETS.get(task, PRESETS)
+    presets = {"run": PRESETS, **GENERATION_PRESETS}[task]
     if name not in presets:
         raise DiffsepError(f"unknown preset {name!r}; choose one of {', '.join(presets)}")
     chosen = {key: value for key, value in given.items() if value is not None}
