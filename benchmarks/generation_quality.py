@@ -25,19 +25,16 @@ import torch
 
 import diffsep
 from diffsep.components import build_prior
+from diffsep.data.datasets import Track
 from diffsep.data.layout import tracks
 from diffsep.evaluation.generation import StemClassifier, active_frames, frame_measures
-from diffsep.io import audio
 from diffsep.io.plot import side_by_side
 from diffsep.presets import resolve
 
 
 def rendered(root: Path, split: str, count: int, stems: list[str], rate: int, seconds: float) -> list[torch.Tensor]:
     """The first ``seconds`` of each stem of the first ``count`` songs of a split: ``[S, T]`` each."""
-    songs = []
-    for folder in tracks(root, split)[:count]:
-        songs.append(torch.stack([audio.read(folder / f"{stem}.wav", rate, seconds)[0].mean(0) for stem in stems]))
-    return songs
+    return [Track.open(folder, stems, rate).read(0, int(seconds * rate)) for folder in tracks(root, split)[:count]]
 
 
 def classifier(root: Path, count: int, stems: list[str], rate: int, seconds: float) -> StemClassifier:
