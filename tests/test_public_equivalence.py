@@ -1,5 +1,5 @@
 """Check 5: with s_churn = 0, R = 1 and the same initial noise, our Euler + Dirac / Gaussian equal
-a plain transcription of the public MSDM code's loop (DESIGN.md §3, §4)."""
+a plain transcription of the public MSDM code's loop (docs/concepts.md, the Dirac and Gaussian likelihoods)."""
 
 import torch
 from helpers import correlated_prior

@@ -1,4 +1,4 @@
-"""Slakh2100's instrument classes by General MIDI program (DESIGN.md §5)."""
+"""Slakh2100's instrument classes by General MIDI program (docs/data.md, "Parts")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SI-SDR, SI-SDR improvement, and the MSDM evaluation protocol (DESIGN.md §4)."""
+"""SI-SDR, SI-SDR improvement, and the MSDM evaluation protocol (docs/cli.md, `diffsep evaluate`)."""
 
 from __future__ import annotations
 

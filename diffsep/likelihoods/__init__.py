@@ -1,4 +1,4 @@
-"""Likelihoods: what is observed, as a change to the prior's denoiser (DESIGN.md §3).
+"""Likelihoods: what is observed, as a change to the prior's denoiser (docs/concepts.md, "How a likelihood changes the prior").
 
 Importing this package registers the built-in names: ``none``, ``dirac``, ``gaussian``, ``impute``, ``project``.
 """

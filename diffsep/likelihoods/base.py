@@ -1,6 +1,6 @@
 """The likelihood every other one extends: no observation (total generation, ``none``).
 
-A likelihood changes the prior's denoiser to account for what is observed (DESIGN.md §3) and acts
+A likelihood changes the prior's denoiser to account for what is observed (docs/concepts.md) and acts
 only on the stems it is given (``over``), so separation *with hints* is a composition of
 imputation on the known stems and a mixture likelihood on the others, with no sampler code.
 """

@@ -1,7 +1,7 @@
 """Network configurations of audio-diffusion-pytorch 0.0.43's ``UNet1d``, by name.
 
-``paper`` is MSDM's (DESIGN.md §4, about 405 M parameters with four stems); ``small`` trains on
-a CPU in an hour or two (DESIGN.md §7's 3 M-parameter net); ``wide`` is ``small`` with 1.5 times
+``paper`` is MSDM's (the paper's configuration, about 405 M parameters with four stems); ``small``
+(3 M parameters) trains on a CPU in an hour or two; ``wide`` is ``small`` with 1.5 times
 its channels (7 M parameters); ``tiny`` is for tests. The number of
 input channels is the number of stems and is set by the prior, never here.
 """
