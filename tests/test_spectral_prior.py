@@ -85,3 +85,25 @@ def test_training_on_white_noise_in_one_band_learns_to_keep_that_band():
     noise = 0.3 * torch.randn(test.shape, generator=torch.Generator().manual_seed(10))
     error = (prior.eval().denoise(test + noise, 0.3) - test).square().sum() / noise.square().sum()
     assert float(error) < 0.3
+
+
+def test_a_steady_tone_reads_zero_phase_advance_in_its_bin():
+    denoiser = SpectralDenoiser(network_config("tiny-phase", 1))
+    bin_ = 12
+    t = torch.arange(8192, dtype=torch.float32)
+    tone = torch.cos(2 * torch.pi * bin_ * t / denoiser.n_fft)[None, None]  # at the bin's centre
+    advance = denoiser.phase_advance(denoiser.spectrum(tone))  # [B, S, F, N, 2]: cos, sin
+    steady = advance[0, 0, bin_, 4:-4]
+    torch.testing.assert_close(steady, torch.tensor([1.0, 0.0]).expand_as(steady), atol=1e-4, rtol=0)
+
+
+def test_a_network_grown_by_the_phase_pathway_starts_as_the_one_it_grew_from(tmp_path):
+    small = _prior()
+    learned_io.save(small, tmp_path / "tiny.safetensors", preset="tiny")
+    grown = learned_io.grow(tmp_path / "tiny.safetensors", "tiny-phase")
+    assert grown.networks()[0].local is not None and set(small.state_dict()) < set(grown.state_dict())
+    x = 0.2 * torch.randn(2, 4, 4000, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        for sigma in (0.01, 0.3, 3.0):
+            torch.testing.assert_close(grown.denoise(x, sigma), small.denoise(x, sigma), atol=1e-6, rtol=0)
+    assert learned_io.grow(tmp_path / "tiny.safetensors", "tiny").state_dict().keys() == small.state_dict().keys()

@@ -15,7 +15,7 @@ def train(
     data: Path = typer.Option(..., help="Data set in the MSDM layout (train split; validation if present)."),
     out: Path = typer.Option(..., "-o", "--out", help="Run folder: prior.safetensors, state/, log.jsonl, config.json."),
     prior: str = typer.Option("msdm", help="msdm (joint UNet1d), weak (one UNet1d per stem) or spectral (joint, masks of the stems' STFTs)."),
-    network: Optional[str] = typer.Option(None, "--network", help="Network size: paper, wide, small or tiny (spectral: small, large or tiny) [default: small, or --init-from's]."),
+    network: Optional[str] = typer.Option(None, "--network", help="Network size: paper, wide, small or tiny (spectral: small, large, tiny, small-phase, tiny-phase) [default: small, or --init-from's; another size than --init-from's grows it: the weights they share are taken from it]."),
     old_preset: Optional[str] = typer.Option(None, "--preset", hidden=True, help="Old spelling of --network."),
     stems: Optional[str] = typer.Option(None, help="Comma-separated stem names, in order [default: bass,drums,guitar,piano, or --init-from's]."),
     sample_rate: Optional[int] = typer.Option(None, help="The data's sample rate, Hz [default: 22050, or --init-from's]."),

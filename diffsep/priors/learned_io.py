@@ -36,6 +36,25 @@ def from_preset(kind: str, preset: str, stems: Sequence[str], sample_rate: int, 
     return build(kind, stems, sample_rate, sizes(preset, len(stems)), **kwargs)
 
 
+def grow(path: str | Path, preset: str) -> LearnedPrior:
+    """The prior at ``path``, or, when ``preset`` names another network size of its kind, that
+    network with every tensor whose name and shape the checkpoint shares taken from it (the rest
+    freshly initialised). A network grown by a new pathway whose output starts at zero (the spectral
+    ``-phase`` sizes) starts as the checkpoint's."""
+    tensors, metadata = checkpoints.load(path)
+    if metadata.get("preset") == preset:
+        return load(path)
+    prior = from_preset(metadata["kind"], preset, metadata["stems"], metadata["sample_rate"],
+                        sigma_data=metadata.get("sigma_data", 0.2), data_scale=metadata.get("data_scale", 1.0))
+    own = prior.state_dict()
+    shared = {name: value.float() for name, value in tensors.items() if name in own and own[name].shape == value.shape}
+    if not shared:
+        raise DiffsepError(f"{str(path)!r} shares no weights with a {metadata['kind']} network of size {preset!r}")
+    prior.load_state_dict(shared, strict=False)
+    prior.level, prior.chunk = metadata.get("level"), metadata.get("chunk")
+    return prior
+
+
 def save(prior: LearnedPrior, path: str | Path, dtype: torch.dtype = torch.float32, **extra: Any) -> Path:
     """Write the weights (cast to ``dtype`` for storage) and everything needed to rebuild them."""
     from diffsep import __version__

@@ -61,8 +61,8 @@ DEFAULT_ARCHITECTURE = {"preset": "small", "stems": list(STEMS), "sample_rate": 
 
 
 def resolve_architecture(config: TrainConfig) -> dict[str, Any]:
-    """The network's fields: as given, else ``init_from``'s (which must agree with those given),
-    else the defaults."""
+    """The network's fields: as given, else ``init_from``'s (which must agree with those given, but
+    for a larger network size grown from it), else the defaults."""
     inherited = DEFAULT_ARCHITECTURE
     if config.init_from is not None:
         metadata = checkpoints.load(config.init_from)[1]
@@ -73,7 +73,7 @@ def resolve_architecture(config: TrainConfig) -> dict[str, Any]:
     resolved = {}
     for name, default in inherited.items():
         given = getattr(config, name)
-        if config.init_from is not None and given is not None and given != default:
+        if config.init_from is not None and given is not None and given != default and name != "preset":
             raise DiffsepError(f"--init-from {str(config.init_from)!r} was trained with {name} {default!r}, "
                                f"not {given!r}; leave the option out to continue with the checkpoint's")
         resolved[name] = default if given is None else given

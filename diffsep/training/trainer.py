@@ -83,7 +83,7 @@ class Trainer:
                                            sigma_data=config.sigma_data, data_scale=config.data_scale)
             self.lineage = Lineage()
         else:
-            prior = learned_io.load(config.init_from).train()
+            prior = learned_io.grow(config.init_from, config.preset).train()
             self.lineage = Lineage.of(checkpoints.load(config.init_from)[1])
         self.data = RandomChunks(config.data, "train", config.stems, config.chunk, config.sample_rate, seed=config.seed,
                                  min_active=config.min_active, items=2**62, augment=config.augment)
