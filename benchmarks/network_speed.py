@@ -23,7 +23,7 @@ import time
 import torch
 
 import diffsep
-from diffsep.io.precision import autocast, checked
+from diffsep.separation.precision import autocast, checked
 from diffsep.presets import PRESETS
 from diffsep.priors import learned_io
 

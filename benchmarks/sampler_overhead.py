@@ -14,7 +14,7 @@ costs nothing (it returns its input) ``--repeats`` times: ``sampler_seconds_medi
 (``overhead_in_loop`` <= 1.02).
 ``overhead_ratio`` divides by the median time of isolated calls instead.
 
-All three networks run with the allocator settings of ``diffsep run`` (diffsep/io/allocator.py) unless
+All three networks run with the allocator settings of ``diffsep run`` (diffsep/cli/allocator.py) unless
 ``--system-malloc``.
 
 Run: .venv/bin/python benchmarks/sampler_overhead.py [--network shipped|paper|standin|none] [--seconds 2] [--precision fp32] [--system-malloc]
@@ -33,8 +33,8 @@ from torch import nn
 
 import diffsep
 from diffsep.components import build_prior
-from diffsep.io.allocator import keep_freed_memory
-from diffsep.io.precision import autocast, resolve
+from diffsep.cli.allocator import keep_freed_memory
+from diffsep.separation.precision import autocast, resolve
 from diffsep.presets import PRESETS
 from diffsep.priors import learned_io
 

@@ -6,7 +6,9 @@ the Gaussian prior fitted on the data set's training split, as its closed-form p
 samples, Dirac sampler), and the ideal ratio mask (an oracle ceiling). The bundled example gets
 the same rows.
 
-A learned prior separates each song as `diffsep run` does: segments of two training chunks
+A learned prior separates each song through the engine `diffsep run` uses
+(diffsep.separation.engine; its network in the CLI's precision, bf16 on a CPU with bf16
+instructions, where rows before 2026-12-06 ran fp32 and move by that rounding only): segments of two training chunks
 (2.97 s for the shipped prior), 25 % overlap, 12 s of audio per call, overlap-added (``-whole`` configurations separate
 each song in one piece instead, as this benchmark did before commit 38a3f49), at the prior's sample
 rate; SI-SDRi is scored on 4 s windows with a 2 s hop, skipping windows with at most one active
@@ -46,15 +48,13 @@ import diffsep
 from diffsep.data.datasets import Track
 from diffsep.data.layout import read_manifest, tracks
 from diffsep.evaluation.metrics import Protocol
-from diffsep.io.job import OVERLAP, default_segment_length, default_segments_per_call, segment_seeds, track_segments
-from diffsep.io.streaming import OverlapAdd
-from diffsep.postfilter import wiener_postfilter
 from diffsep.initial import masknet, wiener
 from diffsep.io import audio
-from diffsep.presets import PRESETS
 from diffsep.priors import learned_io
 from diffsep.priors.fitting import fit_gaussian
 from diffsep.priors.gaussian import GaussianPrior
+from diffsep.separation.engine import Engine
+from diffsep.separation.settings import resolve
 
 RESULTS = Path(__file__).parents[1] / "docs" / "results.md"
 BEGIN, END = "<!-- separation_quality:begin -->", "<!-- separation_quality:end -->"
@@ -62,68 +62,63 @@ EXAMPLE = Path(__file__).parents[1] / "examples" / "audio"
 Method = Callable[[torch.Tensor], torch.Tensor]
 """``mixtures [N, T] -> stems [N, S, T]``."""
 
-PRESET_OPTIONS = {name: {**p.separate_options(), "samples": p.num_samples, "post_filter": p.post_filter}
-                  for name, p in PRESETS.items()}
-FAST_WIENER = {**PRESET_OPTIONS["fast"], "init": "wiener", "blend": {"bass": 0.6, "drums": 0.75, "guitar": 0.25, "piano": 0.25},
-               "post_filter": True}
-LEARNED = {  # name -> separate() options (+ samples: K averaged); "fast" and "paper" are the CLI's presets
-    **PRESET_OPTIONS,
+FAST_WIENER = {"init": "wiener", "blend": {"bass": 0.6, "drums": 0.75, "guitar": 0.25, "piano": 0.25}, "post_filter": True}
+UNBLENDED = {"blend": "none"}
+LEARNED = {  # name -> (preset, the settings over it: diffsep.separation.settings.resolve's options)
+    "fast": ("fast", {}),
+    "paper": ("paper", {}),
     # the mask network's stems refined, not blended (`fast` blends them)
-    "fast-masknet-unblended": {**PRESET_OPTIONS["fast"], "blend": None},
+    "fast-masknet-unblended": ("fast", UNBLENDED),
     # fast until the mask network (2026-12-02 evening): the Wiener filter's stems refined, blended and post-filtered
-    "fast-wiener": FAST_WIENER,
+    "fast-wiener": ("fast", FAST_WIENER),
     # its parts: not post-filtered (fast of 6108d06); the refinement alone, post-filtered (what `diffsep run` wrote
     # before the blend: its whole-band masks are the post-filter) and not; one blend weight for every stem
-    "fast-unfiltered": {**FAST_WIENER, "post_filter": False},
-    "fast-unblended-filtered": {**FAST_WIENER, "blend": None},
-    "fast-unblended": {**FAST_WIENER, "blend": None, "post_filter": False},
-    **{f"fast-blend-{w:g}": {**FAST_WIENER, "blend": w, "post_filter": False} for w in (0.0, 0.25, 0.4, 0.5, 0.6, 0.75)},
-    **{f"fast-sigma-{sigma}": {**PRESET_OPTIONS["fast"], "init_sigma": sigma} for sigma in (0.15, 0.2, 0.3)},
-    **{f"fast-T{steps}": {**PRESET_OPTIONS["fast"], "steps": steps} for steps in (20, 30, 40)},
-    "fast-sigma-0.15-T30": {**PRESET_OPTIONS["fast"], "init_sigma": 0.15, "steps": 30},
-    **{f"fast-K{k}": {**PRESET_OPTIONS["fast"], "samples": k} for k in (1, 6, 8)},  # K1: one posterior sample
-    "fast-whole": {**PRESET_OPTIONS["fast"], "segment": None},  # each song in one segment (8 s: 172 positions at attention)
-    **{f"fast-segment-{s:g}": {**PRESET_OPTIONS["fast"], "segment": s} for s in (1.49, 3.0, 6.0, 12.0)},
-    **{f"fast-overlap-{o:g}": {**PRESET_OPTIONS["fast"], "overlap": o} for o in (0.0, 0.125, 0.5)},  # the CLI's --overlap
+    "fast-unfiltered": ("fast", {**FAST_WIENER, "post_filter": False}),
+    "fast-unblended-filtered": ("fast", {**FAST_WIENER, **UNBLENDED}),
+    "fast-unblended": ("fast", {**FAST_WIENER, **UNBLENDED, "post_filter": False}),
+    **{f"fast-blend-{w:g}": ("fast", {**FAST_WIENER, "blend": w, "post_filter": False}) for w in (0.0, 0.25, 0.4, 0.5, 0.6, 0.75)},
+    **{f"fast-sigma-{sigma}": ("fast", {"init_sigma": sigma}) for sigma in (0.15, 0.2, 0.3)},
+    **{f"fast-T{steps}": ("fast", {"steps": steps}) for steps in (20, 30, 40)},
+    "fast-sigma-0.15-T30": ("fast", {"init_sigma": 0.15, "steps": 30}),
+    **{f"fast-K{k}": ("fast", {"num_samples": k}) for k in (1, 6, 8)},  # K1: one posterior sample
+    "fast-whole": ("fast", {"segment": 3600.0}),  # each song in one segment (8 s: 172 positions at attention)
+    **{f"fast-segment-{s:g}": ("fast", {"segment": s}) for s in (1.49, 3.0, 6.0, 12.0)},
+    **{f"fast-overlap-{o:g}": ("fast", {"overlap": o}) for o in (0.0, 0.125, 0.5)},  # the CLI's --overlap
     # the same 80 evaluations as fast, spent on more samples and fewer levels
-    **{f"fast-K{k}-T{t}": {**PRESET_OPTIONS["fast"], "samples": k, "steps": t} for k, t in ((5, 16), (8, 10), (10, 8))},
+    **{f"fast-K{k}-T{t}": ("fast", {"num_samples": k, "steps": t}) for k, t in ((5, 16), (8, 10), (10, 8))},
     # the schedule's shape: rho and the last level sigma_min (the last step returns the denoiser's
     # estimate there, as Tweedie's formula). fast before commit b7a3ff5: rho 7, 1e-4; since: 2, 0.003
-    **{f"fast-rho-{rho:g}-end-{s:g}": {**PRESET_OPTIONS["fast"], "rho": float(rho), "sigma_min": s}
+    **{f"fast-rho-{rho:g}-end-{s:g}": ("fast", {"rho": float(rho), "sigma_min": s})
        for rho, s in ((7, 1e-4), (3, 1e-4), (12, 1e-4), (7, 0.003), (7, 0.01), (7, 0.03), (1, 0.003), (3, 0.003), (3, 0.001))},
     # S_churn: gamma = min(S_churn / T, sqrt 2 - 1), so fast's 20 is already the largest churn
-    **{f"fast-churn-{c}": {**PRESET_OPTIONS["fast"], "sampler_options": {**PRESET_OPTIONS["fast"]["sampler_options"], "s_churn": float(c)}}
-       for c in (0, 5, 10)},
+    **{f"fast-churn-{c}": ("fast", {"s_churn": float(c)}) for c in (0, 5, 10)},
     # a prior on its own terms (the spectral prior): a start's stems refined from sigma, not blended, not filtered
     # (fast's sampler, or without churn: -churn0; its Dirac steps overshoot where the prior's masks drop much)
-    **{f"{start}-refine-{sigma:g}{tag}": {**PRESET_OPTIONS["fast"], "init": start, "init_sigma": sigma, "blend": None,
-                                          "sampler_options": {"corrector_steps": 1, "s_churn": churn}}
+    **{f"{start}-refine-{sigma:g}{tag}": ("fast", {"init": start, "init_sigma": sigma, **UNBLENDED, "s_churn": churn})
        for start in ("masknet", "wiener") for sigma in (0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5)
        for tag, churn in (("", 20.0), ("-churn0", 0.0))},
     # the same with the projection likelihood (diffsep/likelihoods/project.py) instead of Dirac
-    **{f"{start}-project-{sigma:g}": {**PRESET_OPTIONS["fast"], "init": start, "init_sigma": sigma, "blend": None,
-                                     "likelihood": "project"}
+    **{f"{start}-project-{sigma:g}": ("fast", {"init": start, "init_sigma": sigma, **UNBLENDED, "likelihood": "project"})
        for start in ("masknet", "wiener") for sigma in (0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3)},
-    **{f"noise-project-T{steps}-K{k}": dict(steps=steps, samples=k, sigma_max=1.0, sigma_min=0.003, rho=2.0, likelihood="project",
-                                            sampler_options={"corrector_steps": 1, "s_churn": 20.0}) for steps in (50, 100) for k in (1, 4)},
-    **{f"noise-T{steps}-K{k}{tag}": dict(steps=steps, samples=k, sigma_max=1.0, sigma_min=0.003, rho=2.0,
-                                         sampler_options={"corrector_steps": 1, "s_churn": churn})
+    **{f"noise-project-T{steps}-K{k}": ("paper", dict(steps=steps, num_samples=k, sigma_min=0.003, rho=2.0, likelihood="project",
+                                                      corrector_steps=1)) for steps in (50, 100) for k in (1, 4)},
+    **{f"noise-T{steps}-K{k}{tag}": ("paper", dict(steps=steps, num_samples=k, sigma_min=0.003, rho=2.0, corrector_steps=1,
+                                                   s_churn=churn))
        for steps in (50, 100) for k in (1, 4) for tag, churn in (("", 20.0), ("-churn0", 0.0))},
-    "dirac-T50": dict(steps=50),
-    "dirac-T50-K4": dict(steps=50, samples=4),
-    "gaussian-T50": dict(likelihood="gaussian", steps=50, sampler_options={"s_churn": 40.0}),
-    "heun-T25": dict(sampler="heun", steps=25, sampler_options={"corrector_steps": 1}),
-    "refine-0.05": dict(init="wiener", init_sigma=0.05, steps=20, sampler_options={"corrector_steps": 1}),
-    "refine-0.1": dict(init="wiener", init_sigma=0.1, steps=20, sampler_options={"corrector_steps": 1}),
-    **{f"refine-{sigma}-K{k}": dict(init="wiener", init_sigma=sigma, steps=20, samples=k, sampler_options={"corrector_steps": 1})
+    "dirac-T50": ("paper", dict(steps=50)),
+    "dirac-T50-K4": ("paper", dict(steps=50, num_samples=4)),
+    "gaussian-T50": ("paper", dict(likelihood="gaussian", steps=50, s_churn=40.0)),
+    "heun-T25": ("paper", dict(sampler="heun", steps=25, corrector_steps=1)),
+    "refine-0.05": ("paper", dict(init="wiener", init_sigma=0.05, steps=20, corrector_steps=1)),
+    "refine-0.1": ("paper", dict(init="wiener", init_sigma=0.1, steps=20, corrector_steps=1)),
+    **{f"refine-{sigma}-K{k}": ("paper", dict(init="wiener", init_sigma=sigma, steps=20, num_samples=k, corrector_steps=1))
        for sigma in (0.05, 0.1, 0.2) for k in (4, 8)},
-    **{f"refine-0.1-K4-{stem}": dict(init="wiener", init_sigma=0.1, steps=20, samples=4, sampler_options={"corrector_steps": 1},
-                                    likelihood_options={"constrained": stem}) for stem in ("drums", "guitar", "piano")},
-    "refine-0.1-T50R2": dict(init="wiener", init_sigma=0.1, steps=50),
-    "refine-0.1-gaussian": dict(init="wiener", init_sigma=0.1, steps=20, likelihood="gaussian",
-                                sampler_options={"corrector_steps": 1}),
-    "refine-0.3": dict(init="wiener", init_sigma=0.3, steps=20, sampler_options={"corrector_steps": 1}),
-    "refine-0.6": dict(init="wiener", init_sigma=0.6, steps=30, sampler_options={"corrector_steps": 1}),
+    **{f"refine-0.1-K4-{stem}": ("paper", dict(init="wiener", init_sigma=0.1, steps=20, num_samples=4, corrector_steps=1,
+                                               likelihood_options={"constrained": stem})) for stem in ("drums", "guitar", "piano")},
+    "refine-0.1-T50R2": ("paper", dict(init="wiener", init_sigma=0.1, steps=50)),
+    "refine-0.1-gaussian": ("paper", dict(init="wiener", init_sigma=0.1, steps=20, likelihood="gaussian", corrector_steps=1)),
+    "refine-0.3": ("paper", dict(init="wiener", init_sigma=0.3, steps=20, corrector_steps=1)),
+    "refine-0.6": ("paper", dict(init="wiener", init_sigma=0.6, steps=30, corrector_steps=1)),
 }
 
 
@@ -136,33 +131,27 @@ def ideal_ratio_mask(mixture: torch.Tensor, stems: torch.Tensor, n_fft: int = 20
     return torch.istft(masked, n_fft, n_fft // 4, window=window, length=mixture.shape[-1])
 
 
-def posterior_mean(prior, samples: int, likelihood: str = "dirac", post_filter: bool = False, **options) -> Method:
-    """The mean of ``samples`` posterior samples per mixture, one batch (with ``post_filter``,
-    shared out by its power masks, as `diffsep run` does); mixture n is seeded as `diffsep run`
-    seeds segment ``first + n``."""
-
-    def run(mixtures: torch.Tensor, first: int = 0) -> torch.Tensor:
-        seeds = segment_seeds(0, first, mixtures.shape[0], samples)
-        draws = diffsep.separate(mixtures.repeat_interleave(samples, 0), prior, likelihood, seed=seeds, **options)
-        mean = draws.reshape(mixtures.shape[0], samples, *draws.shape[1:]).mean(1)
-        return wiener_postfilter(mean, mixtures) if post_filter else mean
-
-    return run
+def posterior_mean(prior, samples: int, steps: int) -> Method:
+    """The mean of ``samples`` Dirac posterior samples of MSDM's sampler with ``steps`` levels,
+    each song in one piece: the Gaussian prior's own baseline."""
+    engine = Engine(prior, resolve(prior, "paper", num_samples=samples, steps=steps, segment=3600.0, band="model"))
+    return lambda mixtures: torch.stack([engine.apply(mixture[None], prior.sample_rate)[0] for mixture in mixtures])
 
 
-def segmented(method: Callable[..., torch.Tensor], length: int, sample_rate: int, overlap: float = OVERLAP) -> Method:
-    """``method`` on the segments `diffsep run` cuts (``length`` samples, ``overlap``; a shorter song
-    is one segment), as many to a call, overlap-added (diffsep.io.streaming.OverlapAdd)."""
+def engine_method(prior, preset: str, options: dict, start: Callable[[torch.Tensor], torch.Tensor] | None = None) -> Method:
+    """Each song separated by the engine `diffsep run` uses, at the prior's rate and band (segments
+    of two training chunks unless the options say otherwise); ``start``: ``mixture [1, T] -> stems
+    [1, S, T]``, a first separator of the benchmark's own in place of a named one."""
+    options = dict(options)
+    likelihood = options.pop("likelihood", "dirac")
+    if start is not None:
+        options["init"] = "given"  # the stems come with each song
+    engine = Engine(prior, resolve(prior, preset, likelihood, band="model", **options))
 
     def run(mixtures: torch.Tensor) -> torch.Tensor:
-        outputs = []
-        for mixture in mixtures:
-            segments = track_segments(length, overlap, mixture.shape[-1])
-            separate = lambda blocks, first: method(blocks[:, 0], first)[:, None]  # noqa: E731
-            overlap_add = OverlapAdd(segments, separate, default_segments_per_call(segments, sample_rate))
-            parts = [*overlap_add.push(mixture[None]), *overlap_add.finish()]
-            outputs.append(torch.cat(parts, dim=-1)[0, :, : mixture.shape[-1]])
-        return torch.stack(outputs)
+        stems = [engine.apply(mixture[None], prior.sample_rate, start=None if start is None else start(mixture[None]).transpose(0, 1))
+                 for mixture in mixtures]
+        return torch.stack([s[0] for s in stems])
 
     return run
 
@@ -171,24 +160,16 @@ def learned_methods(paths: list[Path], configs: list[str], wiener_init: Path | N
     """``wiener_init``: a Gaussian checkpoint whose Wiener filter, at each prior's rate, replaces
     the shipped start filter as the initial separation of the refining configurations."""
     methods = {}
-    start = GaussianPrior.load(str(wiener_init)) if wiener_init else None
+    custom = GaussianPrior.load(str(wiener_init)) if wiener_init else None
     for path in paths:
         prior = learned_io.load(path)
-        init = start.at_rate(prior.sample_rate).posterior_mean if start else "wiener"
         lineage = {k: v for k, v in prior_metadata(path).items() if k in ("training_steps", "cpu_hours")}
         tag = f"{path.stem} ({lineage.get('training_steps', '?')} steps, {lineage.get('cpu_hours', '?')} CPU-h)"
         tag += f", init {wiener_init.name}" if wiener_init else ""
         for config in configs:
-            options = dict(LEARNED[config])
-            if options.get("init") == "wiener":
-                options["init"] = init
-            segment = options.pop("segment", "cli")  # seconds, None (whole songs) or the CLI's default
-            overlap = options.pop("overlap", OVERLAP)
-            method = posterior_mean(prior, options.pop("samples", 1), **options)
-            if segment is not None:
-                length = default_segment_length(prior) if segment == "cli" else int(segment * prior.sample_rate)
-                method = segmented(method, length, prior.sample_rate, overlap)
-            methods[f"{prior.kind} {config}: {tag}"] = (method, {"checkpoint": str(path), **lineage})
+            preset, options = LEARNED[config]
+            start = custom.at_rate(prior.sample_rate).posterior_mean if custom and options.get("init") == "wiener" else None
+            methods[f"{prior.kind} {config}: {tag}"] = (engine_method(prior, preset, options, start), {"checkpoint": str(path), **lineage})
     return methods
 
 
@@ -256,7 +237,7 @@ def main() -> None:
         methods["Wiener filter (shipped start filter, what --init wiener starts from)"] = (wiener(first), {})
         methods["mask network (shipped, what --init masknet starts from)"] = (masknet(first), {})
         for k in (1, 4) if args.gaussian_samples else ():
-            methods[f"Gaussian fitted on {timbres(args.data[0])} train + dirac T=50, mean of {k}"] = (posterior_mean(gaussian, k, steps=50), {})
+            methods[f"Gaussian fitted on {timbres(args.data[0])} train + dirac T=50, mean of {k}"] = (posterior_mean(gaussian, k, 50), {})
         methods["ideal ratio mask (oracle)"] = (None, {})
     methods.update(learned_methods(paths, [c.strip() for c in args.configs.split(",") if c.strip()], args.wiener_init))
     rows = []

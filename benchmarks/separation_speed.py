@@ -1,7 +1,7 @@
 """Separation speed against quality: real-time factor, network evaluations, peak memory, SI-SDRi.
 
 The held-out songs of benchmarks/separation_quality.py are joined into one long mixture file
-(20 songs of 8 s: 160 s of audio) and separated by the CLI's own job (streaming, 12-s segments
+(20 songs of 8 s: 160 s of audio) and separated by the engine `diffsep run` uses (streaming, 12-s segments
 with 25 % overlap) under each setting, each in a fresh process so that its peak memory is its
 own. Real-time factor = separation wall time / audio duration (model loading is timed apart);
 the separated stems are cut back into songs and scored with the MSDM protocol.
@@ -19,7 +19,6 @@ Prints one JSON object per setting.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import resource
@@ -37,10 +36,12 @@ from whole_band import panned
 from diffsep.data.datasets import Track
 from diffsep.data.layout import tracks
 from diffsep.evaluation.metrics import Protocol
-from diffsep.io import allocator, audio
-from diffsep.io.job import OVERLAP, Job
+from diffsep.cli import allocator
+from diffsep.io import audio
 from diffsep.io.outputs import OutputFormat
-from diffsep.presets import PRESETS, job_options, resolve
+from diffsep.presets import PRESETS
+from diffsep.separation.settings import OVERLAP
+from diffsep.separator import Separator
 
 SETTINGS = {  # name -> (preset, overrides, job options)
     "paper": ("paper", {}, {}),
@@ -94,15 +95,14 @@ def one(args: argparse.Namespace) -> dict:
     preset, overrides, options = SETTINGS[args.one]
     os.environ["DIFFSEP_ALLOCATOR"] = options.get("allocator", "diffsep")  # "system": glibc's defaults
     torch.set_num_threads(options.get("threads", torch.get_num_threads()))
-    settings = resolve(preset, **overrides)
-    prior_options = {"checkpoint": str(args.msdm)} if args.msdm else {}
-    job = Job(prior="msdm", prior_options=prior_options, likelihood="dirac", preset=preset, **job_options(**overrides),
-              batch_size=options.get("batch_size", 0), precision=options.get("precision", "auto"), device=args.device,
-              segment=options.get("segment"), overlap=options.get("overlap", OVERLAP), stereo=options.get("stereo", "mid"),
-              band=options.get("band", "masks"))
     started = time.perf_counter()
-    model = job.model
+    separator = Separator("msdm", "dirac", preset, checkpoint=args.msdm, **overrides,
+                          batch_size=options.get("batch_size", 0), precision=options.get("precision", "auto"), device=args.device,
+                          segment=options.get("segment"), overlap=options.get("overlap", OVERLAP), stereo=options.get("stereo", "mid"),
+                          band=options.get("band", "masks"))
+    model, settings = separator.prior, separator.settings
     loading = time.perf_counter() - started
+    allocator.keep_freed_memory()  # as diffsep run does (unless DIFFSEP_ALLOCATOR=system)
     rate = args.rate or model.sample_rate
     mono = songs(args.data, args.tracks, model.stems, rate, args.min_seconds)
     references = [panned(song, np.random.default_rng([args.seed, i])) if args.channels == 2 else song[None] for i, song in enumerate(mono)]
@@ -118,7 +118,7 @@ def one(args: argparse.Namespace) -> dict:
         mixture = Path(folder) / "heldout.wav"
         soundfile.write(mixture, torch.cat([song.sum(1) for song in references], -1).T.numpy(), rate, subtype="FLOAT")
         started = time.perf_counter()
-        job.run([mixture], Path(folder) / "out", OutputFormat(subtype="FLOAT", clip_mode="none"), quiet=True).raise_failures(1)
+        separator.write([mixture], Path(folder) / "out", OutputFormat(subtype="FLOAT", clip_mode="none"), quiet=True).raise_failures(1)
         wall = time.perf_counter() - started
         estimates = torch.stack([torch.from_numpy(soundfile.read(Path(folder) / "out" / "heldout" / f"{s}.wav", dtype="float32",
                                                                  always_2d=True)[0].T.copy()) for s in model.stems], 1)  # [C, S, T]
@@ -131,11 +131,10 @@ def one(args: argparse.Namespace) -> dict:
         offset += song.shape[-1]
     scores = protocol.summary(windows)
     model_frames = round(frames * model.sample_rate / rate)
-    segments = job.segments_for(model_frames).count(model_frames)
-    return {"setting": args.one, "preset": preset, **{k: v for k, v in dataclasses.asdict(settings).items() if k != "description"},
-            "batch_size": job.batch_size, "precision": job.network_precision, "threads": torch.get_num_threads(),
+    segments = separator.engine.segments_for(model_frames).count(model_frames)
+    return {"setting": args.one, **settings.record(), "threads": torch.get_num_threads(),
             "allocator": "kept" if allocator.applies() else "system", "audio_seconds": round(seconds, 1),
-            "sample_rate": rate, "channels": args.channels, "stereo": job.stereo, "band": job.band,
+            "sample_rate": rate, "channels": args.channels,
             "real_time_factor": round(wall / seconds, 3), "model_loading_seconds": round(loading, 2),
             "real_time_factor_with_loading": round((wall + loading) / seconds, 3),
             "evaluations_per_segment": round(evaluations[0] / segments), "peak_memory_mib": round(

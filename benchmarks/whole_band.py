@@ -65,7 +65,7 @@ def upper(signal: torch.Tensor) -> torch.Tensor:
 
 def separate(separator: diffsep.Separator, mixture: torch.Tensor, setting: str) -> torch.Tensor:
     """``[2, T]`` -> ``[2, S, T]`` stems."""
-    _, stems = separator.separate_tensor(mixture, RATE)
+    _, stems, _ = separator.separate_tensor(mixture, RATE)
     return torch.stack(list(stems.values()), 1)
 
 

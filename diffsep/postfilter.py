@@ -6,7 +6,7 @@ that Open-Unmix and Demucs can end with (``norbert.wiener`` / ``softmask``). It 
 mean of the posterior samples (after any blend), so it keeps what the estimates agree on and
 gives each bin of the mixture to the stems that sound there. The masks add up to one, so the
 stems add up to the mixture. ``diffsep run --band masks`` shares the input out by the same masks
-at its own rate (:mod:`diffsep.io.fullband`), so the run applies this filter only where those
+at its own rate (:mod:`diffsep.separation.fullband`), so the run applies this filter only where those
 masks do not follow.
 """
 

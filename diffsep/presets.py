@@ -53,12 +53,6 @@ class Preset:
         options = {"sampler": self.sampler, "sampler_options": self.sampler_options(), **self.schedule()}
         return {**options, "init": self.init, "init_sigma": self.init_sigma, "blend": self.blend} if self.init else options
 
-    def job_fields(self) -> dict[str, object]:
-        """The fields of a :class:`diffsep.io.job.Job` this preset sets."""
-        return {"sampler": self.sampler, "sampler_options": self.sampler_options(), "schedule": self.schedule(),
-                "num_samples": self.num_samples, "init": self.init, "init_sigma": self.init_sigma, "blend": self.blend,
-                "post_filter": self.post_filter}
-
 
 FAST_BLEND = {"bass": 0.25, "drums": 0.0, "guitar": 0.1, "piano": 0.1}
 """The refinement's weight per stem in ``fast``, chosen on validation songs of three timbres
@@ -101,37 +95,15 @@ def _options_of(sampler: str) -> set[str]:
 
 
 SCHEDULE = ("steps", "sigma_min", "sigma_max", "rho")
+"""The Karras schedule's settings."""
 SAMPLER_KNOBS = ("s_churn", "corrector_steps")
-
-
-def job_options(sampler: str | None = None, init: str | None = None, init_sigma: float | None = None,
-                num_samples: int | None = None, blend: Blend | None = None, post_filter: bool | None = None,
-                **given: object) -> dict[str, object]:
-    """Flat sampling options as the CLI names them (None: the preset's) -> the fields of a
-    :class:`diffsep.io.job.Job`, which resolves them over its preset."""
-    unknown = set(given) - set(SCHEDULE) - set(SAMPLER_KNOBS)
-    if unknown:
-        raise TypeError(f"unknown sampling options: {', '.join(sorted(unknown))}")
-    pick = lambda names: {k: v for k, v in given.items() if k in names and v is not None}  # noqa: E731
-    return {"sampler": sampler, "sampler_options": pick(SAMPLER_KNOBS), "schedule": pick(SCHEDULE), "init": init,
-            "init_sigma": init_sigma, "num_samples": num_samples, "blend": blend, "post_filter": post_filter}
-
-
-def resolve_fields(name: str, sampler: str | None, sampler_options: dict, schedule: dict, **given: object) -> dict[str, object]:
-    """The Job fields of preset ``name`` with the given ones over it; sampler options that are not
-    the preset's knobs (a plugin sampler's own) pass through."""
-    unknown = set(schedule) - set(SCHEDULE)
-    if unknown:
-        raise DiffsepError(f"unknown schedule settings: {', '.join(sorted(unknown))} (use {', '.join(SCHEDULE)})")
-    extra = {k: v for k, v in sampler_options.items() if k not in SAMPLER_KNOBS}
-    knobs = {k: v for k, v in sampler_options.items() if k in SAMPLER_KNOBS}
-    fields = resolve(name, sampler=sampler, **knobs, **schedule, **given).job_fields()
-    return {**fields, "sampler_options": {**fields["sampler_options"], **extra}}
+"""The stochastic samplers' settings a preset holds."""
 
 
 def resolve(name: str, task: str = "run", **given: object) -> Preset:
     """The preset ``name`` of ``task`` (``run``, ``generate`` or ``impute``) with every option in
-    ``given`` that is not None put over it (``init="none"`` removes the preset's initial separation)."""
+    ``given`` that is not None put over it (``init="none"`` removes the preset's initial separation,
+    ``blend="none"`` its blend)."""
     presets = {"run": PRESETS, **GENERATION_PRESETS}[task]
     if name not in presets:
         raise DiffsepError(f"unknown preset {name!r}; choose one of {', '.join(presets)}")
@@ -143,4 +115,6 @@ def resolve(name: str, task: str = "run", **given: object) -> Preset:
     if str(chosen.get("init", "")).lower() == "none":
         chosen["init"] = None
         chosen.setdefault("blend", None)  # nothing to blend with: the preset's weights go with its start
+    if str(chosen.get("blend", "")).lower() == "none":
+        chosen["blend"] = None  # the refinement alone
     return dataclasses.replace(presets[name], **chosen)

@@ -1,111 +1,142 @@
-"""``diffsep.Separator``: a file or a tensor in, stems at its rate out, with the CLI's options.
+"""``diffsep.Separator``: a prior and its settings, separating tensors and files.
 
 The shape Demucs users know (``demucs.api.Separator``)::
 
     separator = diffsep.Separator(prior="msdm", preset="fast")
-    mixture, stems = separator.separate_audio_file("song.wav")  # stems: {name: [channels, samples]}
-    rate = soundfile.info("song.wav").samplerate  # the stems are at the file's rate
+    mixture, stems, rate = separator.separate_audio_file("song.wav")  # stems: {name: [channels, samples]}
     for name, stem in stems.items():
         diffsep.save_audio(stem, f"{name}.wav", rate)
 
-``diffsep run`` is built on it: one path from a file to stems (:class:`diffsep.io.job.Job`),
-so the same options give the same stems from Python and from the command line.
+It holds the prior, built once, and the settings, resolved once (:mod:`diffsep.separation.settings`);
+every separation goes through one engine (:mod:`diffsep.separation.engine`), so the same options
+give the same stems from a tensor, a file and ``diffsep run``.
 """
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 import torch
 from torch import Tensor
 
 from diffsep.blend import Blend
+from diffsep.components import build_prior
 from diffsep.errors import DiffsepError
 from diffsep.io import audio
-from diffsep.io.job import OVERLAP, Job
+from diffsep.io.job import Job, checked_stems, initial_files
 from diffsep.io.outputs import OutputFormat
 from diffsep.io.report import Report
-from diffsep.presets import DEFAULT_PRESET, job_options
+from diffsep.presets import DEFAULT_PRESET
+from diffsep.separation.engine import Engine
+from diffsep.separation.settings import OVERLAP, Settings, resolve
 
-RAW = OutputFormat("{track}/{stem}.{ext}", "wav", "FLOAT", "none")
-"""What the Python face reads back: 32-bit float, never rescaled or clamped."""
+
+class Separated(NamedTuple):
+    """The mixture ``[C, T]``, the stems (name -> ``[C, T]``) and their sample rate."""
+
+    mixture: Tensor
+    stems: dict[str, Tensor]
+    sample_rate: int
 
 
 class Separator:
     """Separation with the options of ``diffsep run`` as keyword arguments.
 
     Args:
-        prior, likelihood, preset: components and sampling settings by name, as on the CLI.
+        prior, likelihood, preset: components and sampling settings by name, as on the CLI
+            (``task``: the table of presets, ``run`` or ``impute``).
         checkpoint: the prior's weights (``--checkpoint``).
         constrained, gamma, likelihood_options: the likelihood's options.
         sampler, steps, corrector_steps, s_churn, sigma_min, sigma_max, rho, init, init_sigma,
             num_samples, blend, post_filter: sampling options over the preset's (None: the preset's).
-        seed, segment, overlap, batch_size, device, precision, stereo, band: as ``diffsep run``.
+        seed, segment, overlap, batch_size, device, precision, stereo, band, keep_model_sr,
+            write_samples: as ``diffsep run``.
         plugins: modules or ``.py`` files that register components (``--plugin``).
     """
 
-    def __init__(self, prior: str = "msdm", likelihood: str = "dirac", preset: str = DEFAULT_PRESET, *,
+    def __init__(self, prior: str = "msdm", likelihood: str = "dirac", preset: str = DEFAULT_PRESET, *, task: str = "run",
                  checkpoint: str | Path | None = None, constrained: str | int | None = None, gamma: float | None = None,
-                 likelihood_options: Mapping[str, Any] | None = None, sampler: str | None = None, steps: int | None = None,
+                 likelihood_options: Mapping[str, Any] | None = None, sampler: str | None = None,
+                 sampler_options: Mapping[str, Any] | None = None, steps: int | None = None,
                  corrector_steps: int | None = None, s_churn: float | None = None, sigma_min: float | None = None,
                  sigma_max: float | None = None, rho: float | None = None, init: str | None = None,
                  init_sigma: float | None = None, num_samples: int | None = None, blend: Blend | None = None,
-                 post_filter: bool | None = None, seed: int = 0,
-                 segment: float | None = None, overlap: float = OVERLAP, batch_size: int = 0, device: str = "cpu",
-                 precision: str = "auto", stereo: str = "mid", band: str | None = None, plugins: tuple[str, ...] = ()) -> None:
+                 post_filter: bool | None = None, seed: int = 0, segment: float | None = None, overlap: float = OVERLAP,
+                 batch_size: int = 0, device: str = "cpu", precision: str = "auto", stereo: str = "mid",
+                 band: str | None = None, keep_model_sr: bool = False, write_samples: bool = False,
+                 plugins: tuple[str, ...] = ()) -> None:
         from diffsep.registry import load_plugin
 
         for plugin in plugins:
             load_plugin(plugin)
+        self.about = {"prior": prior, "checkpoint": str(checkpoint) if checkpoint else None}
+        self.prior = build_prior(prior, {"checkpoint": str(checkpoint)} if checkpoint else {})
+        if isinstance(self.prior, torch.nn.Module):  # learned priors; the Gaussian one follows its inputs
+            self.prior = self.prior.to(device)
         options = {key: value for key, value in (("constrained", constrained), ("gamma", gamma)) if value is not None}
-        self.job = Job(prior=prior, likelihood=likelihood, preset=preset,
-                       prior_options={"checkpoint": str(checkpoint)} if checkpoint else {},
-                       likelihood_options={**options, **dict(likelihood_options or {})},
-                       **job_options(sampler=sampler, steps=steps, corrector_steps=corrector_steps, s_churn=s_churn,
-                                     sigma_min=sigma_min, sigma_max=sigma_max, rho=rho, init=init, init_sigma=init_sigma,
-                                     num_samples=num_samples, blend=blend, post_filter=post_filter),
-                       seed=seed, segment=segment, overlap=overlap, batch_size=batch_size, device=device,
-                       precision=precision, stereo=stereo, band=band)
+        self.settings: Settings = resolve(
+            self.prior, preset, likelihood, task=task, likelihood_options={**options, **dict(likelihood_options or {})},
+            sampler=sampler, sampler_options=sampler_options, steps=steps, corrector_steps=corrector_steps,
+            s_churn=s_churn, sigma_min=sigma_min, sigma_max=sigma_max, rho=rho, init=init, init_sigma=init_sigma,
+            num_samples=num_samples, blend=blend, post_filter=post_filter, seed=seed, segment=segment, overlap=overlap,
+            batch_size=batch_size, device=device, precision=precision, stereo=stereo, band=band,
+            keep_model_sr=keep_model_sr, write_samples=write_samples)
+        self.engine = Engine(self.prior, self.settings)
 
     @property
     def stems(self) -> list[str]:
         """The prior's stem names, in the order of the stems returned."""
-        return list(self.job.model.stems)
+        return list(self.prior.stems)
 
-    def separate_audio_file(self, path: str | Path, known: Mapping[str, str | Path] | None = None) -> tuple[Tensor, dict[str, Tensor]]:
-        """``(mixture [C, T], {stem: [C, T]})`` at the file's rate; ``known``: stem -> file of a
-        stem already known (given back as it is)."""
-        path = Path(path)
-        job = self._with_known({name: Path(file) for name, file in (known or {}).items()})
-        with tempfile.TemporaryDirectory(prefix="diffsep-") as folder:
-            out = Path(folder)
-            self.write(job, [path], out, RAW)
-            stems = {label: audio.read(RAW.path(out, path.stem, label))[0] for label in job.labels(job.model)}
-        return audio.read(path)[0], stems
+    @property
+    def samplerate(self) -> int:
+        """The prior's sample rate (stems come back at the input's unless ``keep_model_sr``)."""
+        return self.prior.sample_rate
 
-    def separate_tensor(self, wav: Tensor, sample_rate: int, known: Mapping[str, Tensor] | None = None) -> tuple[Tensor, dict[str, Tensor]]:
-        """``(mixture [C, T], {stem: [C, T]})`` at ``sample_rate`` from ``wav`` ``[C, T]`` or ``[T]``
-        (float); ``known``: stem -> ``[C, T]`` stems already known."""
+    @property
+    def audio_channels(self) -> int:
+        """Channels the prior hears: one; a stereo input is separated as its mid signal (or channel
+        by channel) and its stems keep the input's channels."""
+        return 1
+
+    def separate_tensor(self, wav: Tensor, sample_rate: int, known: Mapping[str, Tensor] | None = None,
+                        start: Tensor | None = None) -> Separated:
+        """The stems of ``wav`` ``[C, T]`` or ``[T]`` (float) at ``sample_rate``; ``known``: stem ->
+        ``[C, T]`` stems already known (given back as they are); ``start``: initial stems ``[S, C, T]``
+        when the settings' ``init`` is a folder of stems. Nothing touches the disk."""
         wav = _channels_first(wav, "wav")
-        with tempfile.TemporaryDirectory(prefix="diffsep-") as folder:
-            inputs = Path(folder) / "in"
-            files = {name: inputs / f"known-{name}.wav" for name in (known or {})}
-            audio.write(inputs / "mixture.wav", wav, sample_rate, subtype="FLOAT")
-            for name, stem in (known or {}).items():
-                audio.write(files[name], _channels_first(stem, f"known stem {name!r}"), sample_rate, subtype="FLOAT")
-            _, stems = self.separate_audio_file(inputs / "mixture.wav", files)
-        return wav, stems
+        known = {name: _channels_first(stem, f"known stem {name!r}") for name, stem in (known or {}).items()}
+        for name, stem in known.items():
+            if stem.shape != wav.shape:
+                raise DiffsepError(f"known stem {name!r} has shape {list(stem.shape)}, the mixture {list(wav.shape)}")
+        if start is not None and list(start.shape) != [len(self.stems), *wav.shape]:
+            raise DiffsepError(f"start must be [stems, channels, samples] = {[len(self.stems), *wav.shape]}, got {list(start.shape)}")
+        stems = self.engine.apply(wav, sample_rate, known, start)
+        return Separated(wav, dict(zip(self.engine.labels, stems.unbind(1))), self.engine.output_rate(sample_rate))
 
-    def write(self, job: Job, inputs: list[Path], out: Path, fmt: OutputFormat, **options: Any) -> Report:
-        """Separate ``inputs`` into files under ``out`` (what ``diffsep run`` does); raises on a failure."""
-        report = job.run(inputs, out, fmt, quiet=options.pop("quiet", True), **options)
-        report.raise_failures(len(inputs))
-        return report
+    def separate_audio_file(self, path: str | Path, known: Mapping[str, str | Path] | None = None) -> Separated:
+        """:meth:`separate_tensor` of the file at ``path``; ``known``: stem -> a file of it (and a
+        folder ``init``'s stems are read as ``diffsep run`` reads them)."""
+        path = Path(path)
+        mixture, rate = audio.read(path)
+        files = {name: Path(file) for name, file in (known or {}).items()}
+        read = lambda files: [audio.read(file)[0] for file in checked_stems(files, mixture.shape[0], rate)]  # noqa: E731
+        starts = read(initial_files(self.settings.init, path, self.stems))
+        start = torch.stack([_fitted(stem, mixture.shape[-1]) for stem in starts]) if starts else None
+        given = {name: _fitted(stem, mixture.shape[-1]) for name, stem in zip(files, read(list(files.values())))}
+        return self.separate_tensor(mixture, rate, given, start)
 
-    def _with_known(self, known: dict[str, Path]) -> Job:
-        return self.job.replaced(known=known) if known else self.job
+    def write(self, inputs: list[Path], out: Path, fmt: OutputFormat, known: Mapping[str, Path] | None = None,
+              **options: Any) -> Report:
+        """Separate ``inputs`` into files under ``out`` (what ``diffsep run`` does): a report of what
+        was written and of each file that failed (``options``: ``skip_existing``, ``plot``, ``quiet``)."""
+        return Job(self.engine, dict(known or {}), self.about).run(inputs, out, fmt, **options)
+
+
+def _fitted(stem: Tensor, length: int) -> Tensor:
+    """A stem read beside the mixture, padded with silence or cut to its length (as ``diffsep run`` streams it)."""
+    return torch.nn.functional.pad(stem, (0, max(0, length - stem.shape[-1])))[..., :length]
 
 
 def _channels_first(wav: Tensor, what: str) -> Tensor:

@@ -4,7 +4,7 @@ import platform
 
 import pytest
 
-from diffsep.io import allocator
+from diffsep.cli import allocator
 
 
 @pytest.mark.parametrize("name, value", [("DIFFSEP_ALLOCATOR", "system"), ("MALLOC_ARENA_MAX", "2"),

@@ -39,7 +39,7 @@ def test_run_writes_stems_config_and_plot(mixture_file, tmp_path):
     total = sum(soundfile.read(folder / f"{stem}.wav")[0] for stem in ("bass", "drums", "guitar", "piano"))
     assert rate == 22050 and np.abs(total - mixture).max() < 1e-5
     config = json.loads((folder / "config.json").read_text())
-    assert config["likelihood_options"] == {"constrained": "bass"} and config["schedule"]["steps"] == 40
+    assert config["likelihood_options"] == {"constrained": "bass"} and config["steps"] == 40
 
 
 def test_separate_is_an_alias_and_hints_are_kept(mixture_file, tmp_path):

@@ -52,11 +52,16 @@ def test_the_cli_turns_it_on_and_off(tmp_path):
     prior = diffsep.priors.gaussian()
     stems = prior.sample(1, 4096, generators(1, 1))[0]
     soundfile.write(tmp_path / "song.wav", stems.sum(0).numpy(), prior.sample_rate, subtype="FLOAT")
-    for flag, expected in (("--post-filter", True), ("--no-post-filter", False)):
-        result = CliRunner().invoke(app, ["run", str(tmp_path / "song.wav"), "--prior", "gaussian", "-o", str(tmp_path / flag),
-                                          "--float32", "--steps", "4", "--num-samples", "1", "-q", flag])
+    ran = {}  # config.json records what ran: at the input's rate the whole band's masks are the post-filter
+    for flags in (["--post-filter"], ["--no-post-filter"], ["--post-filter", "--band", "residual"]):
+        out = tmp_path / "-".join(flags)
+        result = CliRunner().invoke(app, ["run", str(tmp_path / "song.wav"), "--prior", "gaussian", "-o", str(out),
+                                          "--float32", "--steps", "4", "--num-samples", "1", "-q", *flags])
         assert result.exit_code == 0, result.output
-        assert json.loads((tmp_path / flag / "song" / "config.json").read_text())["post_filter"] is expected
+        config = json.loads((out / "song" / "config.json").read_text())
+        ran[" ".join(flags)] = (config["post_filter"], config["band"])
+    assert ran == {"--post-filter": (False, "masks"), "--no-post-filter": (False, "residual"),
+                   "--post-filter --band residual": (True, "residual")}
 
 
 @pytest.mark.parametrize("explicit", [False, True])
@@ -94,9 +99,16 @@ def test_the_whole_bands_masks_are_the_post_filter_so_it_does_not_run_twice(tmp_
 
 
 def test_the_whole_band_follows_the_post_filter_unless_given():
-    from diffsep.io.job import Job
+    from diffsep.components import build_prior
+    from diffsep.separation.settings import resolve as settings_for
 
-    job = lambda **options: Job(prior="msdm", likelihood="dirac", preset="fast", **options)  # noqa: E731
-    assert job().band == ("masks" if resolve("fast").post_filter else "residual")
-    assert job(post_filter=True).band == "masks" and job(post_filter=False).band == "residual"
-    assert job(post_filter=False, band="masks").band == "masks"
+    prior = build_prior("msdm")
+    band = lambda **options: settings_for(prior, "fast", **options).band  # noqa: E731
+    assert band() == ("masks" if resolve("fast").post_filter else "residual")
+    assert band(post_filter=True) == "masks" and band(post_filter=False) == "residual"
+    assert band(post_filter=False, band="masks") == "masks"
+    assert band(keep_model_sr=True) == "model"  # no band beyond the prior's to share out
+    assert settings_for(prior, "fast", "impute", task="impute").band == "model"  # nothing ties imputed stems to a mixture
+    filtered = settings_for(prior, "fast", post_filter=True)
+    assert filtered.post_filter is False  # recorded as it runs: the whole band's masks are the post-filter
+    assert settings_for(prior, "fast", post_filter=True, band="residual").post_filter is True

@@ -4,8 +4,9 @@ import pytest
 import torch
 
 from diffsep.errors import DiffsepError
-from diffsep.io.job import Job
-from diffsep.io.precision import autocast, native_bf16, resolve
+from diffsep.components import build_prior
+from diffsep.separation.settings import resolve as settings_for
+from diffsep.separation.precision import autocast, native_bf16, resolve
 
 
 @pytest.mark.parametrize("has_bf16", [True, False])
@@ -26,7 +27,6 @@ def test_auto_must_be_resolved_and_unknown_precisions_are_refused():
         resolve("fp8", "cpu", network=True)
 
 
-def test_a_job_resolves_auto_for_its_own_prior():
-    assert Job(prior="gaussian", likelihood="dirac", sampler="euler").network_precision == "fp32"
-    learned = Job(prior="msdm", likelihood="dirac", sampler="euler")
-    assert learned.network_precision == ("bf16" if native_bf16("cpu") else "fp32")
+def test_the_settings_resolve_auto_for_their_own_prior():
+    assert settings_for(build_prior("gaussian")).precision == "fp32"
+    assert settings_for(build_prior("msdm")).precision == ("bf16" if native_bf16("cpu") else "fp32")

@@ -153,7 +153,7 @@ def test_presets_fill_what_is_not_given(song):
     assert (paper.init, paper.steps, paper.corrector_steps, paper.s_churn, paper.sigma_max) == (None, 5, 2, 20.0, 1.0)
     assert _run(folder, "--preset", "paper", "--steps", "5").exit_code == 0
     config = json.loads((folder / "out" / "song" / "config.json").read_text())
-    assert (config["preset"], config["init"], config["num_samples"], config["schedule"]["steps"]) == ("paper", None, 1, 5)
+    assert (config["preset"], config["init"], config["num_samples"], config["steps"]) == ("paper", None, 1, 5)
     with pytest.raises(DiffsepError, match="unknown preset 'quick'; choose one of fast, paper"):
         resolve("quick")
 

@@ -4,7 +4,7 @@ import torch
 
 import diffsep
 from diffsep.evaluation.metrics import si_sdri
-from diffsep.io.streaming import OverlapAdd, Segments, stream_separation
+from diffsep.separation.segments import OverlapAdd, Segments, stream_separation
 from diffsep.priors import GaussianPrior
 from diffsep.priors.spectra import demo_spectra
 from diffsep.samplers.noise import generators
@@ -50,17 +50,20 @@ def test_segments_count_what_overlap_add_separates():
 
 
 def test_segments_default_to_two_training_chunks_and_batch_about_12_s_per_call():
-    from diffsep.io.job import CALL_SECONDS, SEGMENT_CHUNKS, SEGMENT_SECONDS, Job
+    from diffsep.components import build_prior
+    from diffsep.separation.engine import CALL_SECONDS, Engine
+    from diffsep.separation.settings import SEGMENT_CHUNKS, SEGMENT_SECONDS, resolve
 
-    shipped = Job(prior="msdm", likelihood="dirac", sampler="euler")
-    chunk, rate = shipped.model.chunk, shipped.model.sample_rate
+    engine = lambda prior, **options: Engine(prior, resolve(prior, "paper", **options))  # noqa: E731
+    msdm, gaussian = build_prior("msdm"), build_prior("gaussian")
+    shipped = engine(msdm)
+    chunk, rate = msdm.chunk, msdm.sample_rate
     assert shipped.segments_for(10**6).length == SEGMENT_CHUNKS * chunk
     assert shipped.segments_for(1000) == Segments(1000, 0)  # a shorter track is one segment
-    given = Job(prior="msdm", likelihood="dirac", sampler="euler", segment=5.0)
-    assert given.segments_for(10**6).length == 5 * rate
-    unknown = Job(prior="gaussian", likelihood="dirac", sampler="euler")  # no training chunk: 12 s
-    assert unknown.segments_for(10**7).length == int(SEGMENT_SECONDS * unknown.model.sample_rate)
+    assert engine(msdm, segment=5.0).segments_for(10**6).length == 5 * rate
+    unknown = engine(gaussian)  # no training chunk: 12 s
+    assert unknown.segments_for(10**7).length == int(SEGMENT_SECONDS * gaussian.sample_rate)
     assert unknown.segments_per_call(2, unknown.segments_for(10**7)) == 1
     assert shipped.segments_per_call(2, shipped.segments_for(10**6)) == round(CALL_SECONDS * rate / (SEGMENT_CHUNKS * chunk))
-    batched = Job(prior="msdm", likelihood="dirac", sampler="euler", batch_size=16, num_samples=4)
+    batched = engine(msdm, batch_size=16, num_samples=4)
     assert batched.segments_per_call(2, batched.segments_for(10**6)) == 2  # 16 items of 2 channels x 4 samples

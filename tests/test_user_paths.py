@@ -1,5 +1,7 @@
 """What a new user tried and found wrong: each case fails on the code before its fix."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import soundfile
@@ -10,27 +12,28 @@ import diffsep
 from diffsep.cli import app
 from diffsep.components import build_likelihood, build_prior
 from diffsep.errors import DiffsepError
-from diffsep.io.job import Job
 from diffsep.likelihoods import Observation
 from diffsep.presets import PRESETS
 from diffsep.registry import SAMPLERS
+from diffsep.separation.settings import resolve
 
 runner = CliRunner()
 
 
-def test_a_job_with_a_preset_runs_the_preset():
-    fast = PRESETS["fast"]
-    job = Job(prior="gaussian", likelihood="dirac", preset="fast")
-    assert (job.sampler, job.num_samples, job.init, job.init_sigma) == (fast.sampler, fast.num_samples, "masknet", fast.init_sigma)
-    assert job.schedule == fast.schedule() and job.sampler_options == fast.sampler_options()
-    given = Job(prior="gaussian", likelihood="dirac", preset="fast", schedule={"steps": 7}, sampler_options={"s_churn": 0.0},
-                init="none", num_samples=2)
-    assert (given.schedule["steps"], given.schedule["rho"], given.sampler_options["s_churn"]) == (7, fast.rho, 0.0)
-    assert (given.init, given.num_samples) == (None, 2)  # "none": from noise, as --init none
-    plain = Job(prior="gaussian", likelihood="dirac", sampler="heun")
-    assert (plain.sampler, plain.num_samples, plain.init, plain.schedule) == ("heun", 1, None, {})  # MSDM's defaults
+def test_settings_from_a_preset_run_the_preset_with_the_options_given_over_it():
+    fast, prior = PRESETS["fast"], build_prior("gaussian")
+    settings = resolve(prior, "fast")
+    assert (settings.sampler, settings.num_samples, settings.init, settings.init_sigma) == (fast.sampler, fast.num_samples, "masknet", fast.init_sigma)
+    assert settings.schedule() == fast.schedule() and settings.sampler_options == fast.sampler_options()
+    given = resolve(prior, "fast", steps=7, s_churn=0.0, init="none", num_samples=2)
+    assert (given.steps, given.rho, given.sampler_options["s_churn"]) == (7, fast.rho, 0.0)
+    assert (given.init, given.num_samples, given.blend) == (None, 2, None)  # "none": from noise, as --init none
+    plain = resolve(prior, "paper", sampler="heun")
+    assert (plain.sampler, plain.num_samples, plain.init, plain.steps) == ("heun", 1, None, 150)  # MSDM's defaults
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plain.steps = 3  # held whole: what ran is what was resolved
     with pytest.raises(DiffsepError, match="unknown preset"):
-        Job(prior="gaussian", likelihood="dirac", preset="fastest")
+        resolve(prior, "fastest")
 
 
 def test_a_likelihood_object_on_the_raw_mixture_gives_stems_that_sum_to_it(capsys):

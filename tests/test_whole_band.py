@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 import diffsep
 from diffsep.cli import app
-from diffsep.io.fullband import Restore
+from diffsep.separation.fullband import Restore
 from diffsep.likelihoods import shares_mixture
 from diffsep.likelihoods.dirac import dirac
 
@@ -41,7 +41,7 @@ def _relative(error: torch.Tensor, reference: torch.Tensor) -> float:
 def test_stems_sum_to_the_input_at_its_rate_and_channels(rate, channels, with_known):
     song = _song(rate, channels)
     known = {"drums": 0.3 * song} if with_known else None
-    mixture, stems = diffsep.Separator(**FAST).separate_tensor(song, rate, known=known)
+    mixture, stems, _ = diffsep.Separator(**FAST).separate_tensor(song, rate, known=known)
     assert list(stems) == list(STEMS) and all(stem.shape == song.shape for stem in stems.values())
     assert _relative(sum(stems.values()) - song, song) < 1e-4
     if with_known:
@@ -52,10 +52,10 @@ def test_the_stems_carry_the_band_above_the_priors():
     rate = 44100
     song = _song(rate, 1, seconds=2.0)
     separator = diffsep.Separator(**FAST)
-    _, stems = separator.separate_tensor(song, rate)
+    _, stems, _ = separator.separate_tensor(song, rate)
     assert _power(song, rate, 6000) > 0.05 * _power(song, rate)  # the noise puts real energy high in the band
     assert sum(_power(stem, rate, 6000) for stem in stems.values()) > 0.5 * _power(song, rate, 6000)  # and the stems carry it
-    top = 0.55 * separator.job.model.sample_rate  # above the prior's Nyquist frequency (this Gaussian prior: 11 kHz)
+    top = 0.55 * separator.samplerate  # above the prior's Nyquist frequency (this Gaussian prior: 11 kHz)
     assert sum(_power(stem, rate, top) for stem in stems.values()) > 0.5 * _power(song, rate, top)  # even where it hears nothing
 
 
@@ -70,8 +70,8 @@ def test_a_plugin_likelihood_gets_the_whole_band_only_if_marked(marked):
     rate = 44100
     song = _song(rate, 1, seconds=2.0)
     separator = diffsep.Separator(likelihood="my-dirac", **FAST)
-    _, stems = separator.separate_tensor(song, rate)
-    top = 0.55 * separator.job.model.sample_rate  # above the prior's Nyquist frequency
+    _, stems, _ = separator.separate_tensor(song, rate)
+    top = 0.55 * separator.samplerate  # above the prior's Nyquist frequency
     above = sum(_power(stem, rate, top) for stem in stems.values())
     if marked:  # the song's band above the prior's is in the stems
         assert above > 0.5 * _power(song, rate, top)
@@ -85,7 +85,7 @@ def test_separator_gives_what_diffsep_run_writes(tmp_path):
     result = runner.invoke(app, ["run", str(tmp_path / "song.wav"), "-o", str(tmp_path / "out"), "--float32", "--clip-mode", "none",
                                  "--prior", "gaussian", "--steps", "4", "-q"])
     assert result.exit_code == 0, result.output
-    _, stems = diffsep.Separator(**FAST).separate_audio_file(tmp_path / "song.wav")
+    _, stems, _ = diffsep.Separator(**FAST).separate_audio_file(tmp_path / "song.wav")
     for name in STEMS:
         written = torch.from_numpy(soundfile.read(tmp_path / "out" / "song" / f"{name}.wav", dtype="float32")[0].T.copy())
         torch.testing.assert_close(stems[name], written, rtol=0, atol=0)
@@ -95,12 +95,12 @@ def test_stereo_modes_and_a_mono_input():
     rate = 22050
     stereo = _song(rate, 2)
     for mode in ({"stereo": "mid"}, {"stereo": "channels"}, {"stereo": "channels", "band": "residual"}, {"band": "masks"}):
-        _, stems = diffsep.Separator(**FAST, **mode).separate_tensor(stereo, rate)
+        _, stems, _ = diffsep.Separator(**FAST, **mode).separate_tensor(stereo, rate)
         assert all(stem.shape == stereo.shape for stem in stems.values())
         assert _relative(sum(stems.values()) - stereo, stereo) < 1e-4
     mono = _song(rate, 1)
-    _, mid = diffsep.Separator(**FAST).separate_tensor(mono, rate)
-    _, channels = diffsep.Separator(**FAST, stereo="channels").separate_tensor(mono, rate)
+    _, mid, _ = diffsep.Separator(**FAST).separate_tensor(mono, rate)
+    _, channels, _ = diffsep.Separator(**FAST, stereo="channels").separate_tensor(mono, rate)
     for name in STEMS:  # one channel: --stereo changes nothing (documented)
         torch.testing.assert_close(mid[name], channels[name], rtol=0, atol=0)
     with pytest.raises(diffsep.DiffsepError, match="--band is masks, residual or model"):

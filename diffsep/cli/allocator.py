@@ -9,8 +9,8 @@ defaults, 0.15 s with the mmap threshold at its 32 MiB maximum and no trimming. 
 the process keeps its peak heap until it exits, which is what a separation or training job needs
 anyway.
 
-``Job.run`` (``diffsep run``, ``evaluate``, ``impute``) applies this; Python users may call
-``keep_freed_memory()``. Training does not: it measured slower with these settings (0.55 s per
+The commands ``diffsep run``, ``evaluate`` and ``impute`` apply this; the library never changes
+a process-wide setting, so Python users call ``keep_freed_memory()`` themselves if they want it. Training does not: it measured slower with these settings (0.55 s per
 step against 0.47). A user's own ``MALLOC_*`` or ``GLIBC_TUNABLES`` settings, another allocator
 in ``LD_PRELOAD`` (jemalloc, tcmalloc) and ``DIFFSEP_ALLOCATOR=system`` are left alone, as is
 every C library other than glibc.

@@ -16,7 +16,7 @@ from diffsep.cli.data import app as data_app
 from diffsep.cli.train import train as train_command
 from diffsep.cli.train import train_masknet
 from diffsep.errors import DiffsepError
-from diffsep.io.job import OVERLAP
+from diffsep.separation.settings import OVERLAP
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -87,7 +87,8 @@ def run(
     from diffsep.io.audio import find_inputs
     from diffsep.io.report import Report
     from diffsep.io.outputs import OutputFormat, track_names
-    from diffsep.io.shards import Shard
+    from diffsep.cli.allocator import keep_freed_memory
+    from diffsep.cli.shards import Shard
     from diffsep.separator import Separator
 
     load_plugins(plugin)
@@ -101,13 +102,14 @@ def run(
         likelihood_options=dict(parse_option(item) for item in likelihood_option), sampler=sampler, steps=steps,
         corrector_steps=corrector_steps, s_churn=s_churn, sigma_min=sigma_min, sigma_max=sigma_max, rho=rho, init=init,
         init_sigma=init_sigma, blend=blend_option(blend), post_filter=post_filter, num_samples=num_samples, seed=seed,
-        segment=segment, overlap=overlap, batch_size=batch_size, device=device, precision=precision, stereo=stereo, band=band)
-    job = separator.job.replaced(known=dict(parse_known(item) for item in known), write_samples=write_samples,
-                                 keep_model_sr=keep_model_sr)
+        segment=segment, overlap=overlap, batch_size=batch_size, device=device, precision=precision, stereo=stereo, band=band,
+        keep_model_sr=keep_model_sr, write_samples=write_samples)
     files, shard = find_inputs(inputs), Shard.from_env()  # under torchrun: each process takes its share
     fmt.check_apart(out, track_names(files), "stem")  # every input, before any is shared out
+    keep_freed_memory()  # a quarter off each network call on glibc (diffsep/cli/allocator.py)
     try:
-        report = job.run(shard.take(files), out, fmt, skip_existing=skip_existing, plot=plot, quiet=quiet)
+        report = separator.write(shard.take(files), out, fmt, dict(parse_known(item) for item in known),
+                                 skip_existing=skip_existing, plot=plot, quiet=quiet)
         failed = {path: reason for part in shard.gather(report.failed) for path, reason in part.items()}
     finally:
         shard.close()

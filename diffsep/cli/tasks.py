@@ -94,19 +94,18 @@ def impute(
 ) -> None:
     """Partial generation: accompaniment for the given stems (written back exactly)."""
     load_plugins(plugin)
-    from diffsep.io.job import Job
+    from diffsep.cli.allocator import keep_freed_memory
     from diffsep.io.outputs import OutputFormat
-    from diffsep.presets import resolve
+    from diffsep.separator import Separator
 
     given = dict(parse_known(item) for item in known)
-    settings = resolve(preset, "impute", sampler=sampler, steps=steps, s_churn=s_churn, corrector_steps=corrector_steps,
-                       sigma_min=sigma_min, sigma_max=sigma_max)
-    job = Job(prior=prior, prior_options=prior_options(checkpoint), likelihood="impute", sampler=settings.sampler,
-              sampler_options=settings.sampler_options(), schedule=settings.schedule(), seed=seed, known=given,
-              segment=segment, band="model")  # generated stems: nothing ties them to a mixture to share out
+    separator = Separator(prior, "impute", preset, task="impute", checkpoint=checkpoint, sampler=sampler, steps=steps,
+                          s_churn=s_churn, corrector_steps=corrector_steps, sigma_min=sigma_min, sigma_max=sigma_max,
+                          seed=seed, segment=segment)
+    keep_freed_memory()
     folder = (name or imputed_name(given)).replace("{", "{{").replace("}", "}}")
     fmt = OutputFormat(folder + "/{stem}.{ext}", subtype="FLOAT", clip_mode="none")
-    job.run([next(iter(given.values()))], out, fmt, quiet=quiet).raise_failures(1)
+    separator.write([next(iter(given.values()))], out, fmt, given, quiet=quiet).raise_failures(1)
 
 
 @friendly
@@ -140,18 +139,18 @@ def evaluate(
 
     from diffsep.evaluation.dataset import Evaluation, track_folders
     from diffsep.evaluation.dataset import evaluate as score
-    from diffsep.io.job import Job
+    from diffsep.cli.allocator import keep_freed_memory
+    from diffsep.cli.shards import Shard
     from diffsep.io.outputs import OutputFormat
-    from diffsep.io.shards import Shard
-    from diffsep.presets import job_options
+    from diffsep.separator import Separator
 
     folders = track_folders(data, split or None)
-    job = Job(prior=prior, prior_options=prior_options(checkpoint), likelihood=likelihood,
-              likelihood_options={"constrained": constrained} if constrained else {}, preset=preset,
-              **job_options(steps=steps, corrector_steps=corrector_steps, s_churn=s_churn, num_samples=num_samples,
-                            init=init, init_sigma=init_sigma, blend=common.blend_option(blend),
-                            post_filter=post_filter), seed=seed, segment=segment)
-    model = job.model
+    separator = Separator(prior, likelihood, preset, checkpoint=checkpoint, constrained=constrained, steps=steps,
+                          corrector_steps=corrector_steps, s_churn=s_churn, num_samples=num_samples, init=init,
+                          init_sigma=init_sigma, blend=common.blend_option(blend), post_filter=post_filter, seed=seed,
+                          segment=segment)
+    model = separator.prior
+    keep_freed_memory()
     separated = out / "estimates"
 
     def estimate(folder: Path) -> Path:
@@ -163,7 +162,7 @@ def evaluate(
 
             raise DiffsepError(f"{str(folder)!r} has no mixture.wav to separate; pass --estimates")
         fmt = OutputFormat("{stem}.{ext}", subtype="FLOAT", clip_mode="none")
-        job.run([mixture], separated / folder.name, fmt, quiet=quiet).raise_failures(1)
+        separator.write([mixture], separated / folder.name, fmt, quiet=quiet).raise_failures(1)
         return separated / folder.name
 
     shard = Shard.from_env()  # under torchrun: each process scores its share, rank 0 writes the whole

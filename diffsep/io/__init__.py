@@ -1,2 +1,3 @@
-"""Audio in and out: files, streaming of long files through overlapping segments, output
-formats, atomic writes, pictures; and the separation job that ties them to the API."""
+"""Files in and out: audio files read in blocks, output formats and names, atomic writes,
+pictures, and the run over files (:mod:`diffsep.io.job`) that feeds the separation engine
+(:mod:`diffsep.separation`) and writes what it returns."""

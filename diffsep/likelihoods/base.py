@@ -22,7 +22,7 @@ def shares_mixture(factory: F) -> F:
     """Mark a likelihood factory whose stems add up to the mixture (``dirac``, ``gaussian``).
 
     ``diffsep run`` carries only such stems to the input's whole band and channels, by masks that
-    share the mixture out (diffsep/io/fullband.py); the stems of any other likelihood (``impute``,
+    share the mixture out (diffsep/separation/fullband.py); the stems of any other likelihood (``impute``,
     a plugin's own observation model) are written in the prior's band, each channel separated.
     """
     factory.shares_mixture = True  # type: ignore[attr-defined]

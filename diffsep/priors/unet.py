@@ -51,7 +51,7 @@ class LearnedPrior(nn.Module):
 
     chunk: int | None = None
     """Length of the training chunks (samples): the context the network knows. ``diffsep run``
-    cuts segments of two chunks unless told otherwise (diffsep/io/job.py: the shipped prior gains
+    cuts segments of two chunks unless told otherwise (diffsep/separation/settings.py: the shipped prior gains
     0.7 dB on 30-s songs over 12-s segments)."""
 
     def __init__(self, stems: Sequence[str], sample_rate: int, data_scale: float = 1.0) -> None:

@@ -34,6 +34,7 @@ import torch
 from torch import Tensor
 
 from diffsep.errors import DiffsepError
+from diffsep.separation.segments import Buffer
 from diffsep.tensors import shares
 
 METHODS = ("masks", "residual")
@@ -100,7 +101,7 @@ class Restore:
         """``[C, G S, m]`` blocks from the mixture's ``[C, n]`` blocks and the estimates'
         ``[C or 1, G S, k]`` blocks (the same samples cut differently; estimates that end a few
         samples early or late, as resampling leaves them, are padded or cut to the mixture)."""
-        xs, ss = _Buffer(iter(mixture)), _Buffer(iter(estimates))
+        xs, ss = Buffer(iter(mixture)), Buffer(iter(estimates))
         need = self.window_length + self.context
         left: tuple[Tensor, Tensor] | None = None
         while True:
@@ -134,39 +135,3 @@ class Restore:
 
 def len_of(tensor: Tensor) -> int:
     return tensor.shape[-1]
-
-
-class _Buffer:
-    """Blocks pulled from a stream and joined on demand."""
-
-    def __init__(self, source: Iterator[Tensor]) -> None:
-        self.source, self.blocks, self.length, self.ended = source, [], 0, False
-
-    def __len__(self) -> int:
-        return self.length
-
-    def fill(self, until: int | None) -> None:
-        """Pull blocks until ``until`` samples are held (None: to the end)."""
-        while not self.ended and (until is None or self.length < until):
-            block = next(self.source, None)
-            if block is None:
-                self.ended = True
-            else:
-                self.blocks.append(block)
-                self.length += block.shape[-1]
-
-    def take(self) -> Tensor:
-        joined = torch.cat(self.blocks, -1)
-        self.blocks, self.length = [], 0
-        return joined
-
-    def put_back(self, rest: Tensor) -> None:
-        self.blocks, self.length = [rest], rest.shape[-1]
-
-    def fit(self, length: int) -> None:
-        """Pad with silence or cut to ``length`` samples."""
-        joined = self.take() if self.blocks else None
-        if joined is None:
-            raise DiffsepError("no estimates to restore")
-        joined = torch.nn.functional.pad(joined, (0, max(0, length - joined.shape[-1])))[..., :length]
-        self.put_back(joined)

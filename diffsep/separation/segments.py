@@ -144,3 +144,52 @@ def stream_separation(blocks: Iterable[Tensor], rates: tuple[int, int, int], inp
     for finished in overlap_add.finish():
         yield out(finished)
     yield out(torch.zeros(channels, stems, 0), last=True)
+
+
+class Buffer:
+    """Blocks pulled from a stream and joined on demand."""
+
+    def __init__(self, source: Iterator[Tensor]) -> None:
+        self.source, self.blocks, self.length, self.ended = source, [], 0, False
+        self.rows: tuple[int, ...] | None = None  # the blocks' leading shape, once one is seen
+
+    def __len__(self) -> int:
+        return self.length
+
+    def fill(self, until: int | None) -> None:
+        """Pull blocks until ``until`` samples are held (None: to the end)."""
+        while not self.ended and (until is None or self.length < until):
+            block = next(self.source, None)
+            if block is None:
+                self.ended = True
+            else:
+                self.blocks.append(block)
+                self.length += block.shape[-1]
+
+    def take(self) -> Tensor:
+        joined = torch.cat(self.blocks, -1)
+        self.blocks, self.length = [], 0
+        return joined
+
+    def put_back(self, rest: Tensor) -> None:
+        self.blocks, self.length = [rest], rest.shape[-1]
+
+    def fit(self, length: int) -> None:
+        """Pad with silence or cut to ``length`` samples."""
+        joined = self.take() if self.blocks else None
+        if joined is None:
+            raise DiffsepError("no estimates to restore")
+        joined = torch.nn.functional.pad(joined, (0, max(0, length - joined.shape[-1])))[..., :length]
+        self.put_back(joined)
+
+    def cut(self, length: int) -> Tensor:
+        """The next ``length`` samples, silence where the stream has ended."""
+        self.fill(length)
+        if self.blocks:
+            joined = self.take()
+            self.rows = joined.shape[:-1]
+            self.put_back(joined[..., length:])
+            return torch.nn.functional.pad(joined[..., :length], (0, max(0, length - joined.shape[-1])))
+        if self.rows is None:
+            raise DiffsepError("the stream ended before its first block")
+        return torch.zeros(*self.rows, length)
