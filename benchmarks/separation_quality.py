@@ -67,6 +67,7 @@ UNBLENDED = {"blend": "none"}
 LEARNED = {  # name -> (preset, the settings over it: diffsep.separation.settings.resolve's options)
     "fast": ("fast", {}),
     "paper": ("paper", {}),
+    "network": ("network", {}),
     # the mask network's stems refined, not blended (`fast` blends them)
     "fast-masknet-unblended": ("fast", UNBLENDED),
     # fast until the mask network (2026-12-02 evening): the Wiener filter's stems refined, blended and post-filtered

@@ -46,6 +46,7 @@ from diffsep.separator import Separator
 SETTINGS = {  # name -> (preset, overrides, job options)
     "paper": ("paper", {}, {}),
     "fast": ("fast", {}, {}),
+    "network": ("network", {}, {}),
     "fast-band-masks": ("fast", {}, {"band": "masks"}),
     "fast-band-residual": ("fast", {}, {"band": "residual"}),
     # fast until the mask network (2026-12-02 evening): the Wiener filter's stems refined, blended and post-filtered

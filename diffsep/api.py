@@ -88,7 +88,8 @@ def separate(
 
     Args:
         known: stem name -> ``[B, T]`` stems already known (separation with hints).
-        steps, sigma_min, sigma_max, rho: the Karras schedule (MSDM: 150, 1e-4, 1, 7).
+        steps, sigma_min, sigma_max, rho: the Karras schedule (MSDM: 150, 1e-4, 1, 7); ``steps``
+            0 returns the start (``init``) as it is.
         init: refine an initial separation instead of starting from noise: stems ``[B, S, T]``,
             ``"wiener"`` or a callable ``mixture -> stems``. The schedule then runs from
             ``init_sigma`` (in place of ``sigma_max``) down, starting at ``init + init_sigma * noise``.
@@ -121,14 +122,19 @@ def separate(
     chosen = _separation_sampler(sampler, sampler_options)
     shape = (mixture.shape[0], len(prior.stems), mixture.shape[-1])
     if init is not None:
-        if not init_sigma >= sigma_min:
+        if steps > 0 and not init_sigma >= sigma_min:
             raise DiffsepError(f"refinement starts at init_sigma = {init_sigma}, below the last level sigma_min = {sigma_min}: "
                                "raise --init-sigma or lower --sigma-min")
         kwargs["start"], sigma_max = initial_stems(init, mixture, prior), init_sigma
     elif blend is not None:
         raise DiffsepError("--blend mixes a refinement with its start: give --init (wiener or a folder of stems), or leave out --blend")
-    sigmas = karras_sigmas(steps, sigma_min, sigma_max, rho)
-    stems = sample(prior, built, chosen, shape, sigmas, device=mixture.device, **kwargs)
+    if steps == 0:  # the start as it is, no sampling (the `network` preset)
+        if init is None:
+            raise DiffsepError("steps = 0 keeps the start as it is: give a start (--init), or at least one step")
+        stems = kwargs["start"]
+    else:
+        sigmas = karras_sigmas(steps, sigma_min, sigma_max, rho)
+        stems = sample(prior, built, chosen, shape, sigmas, device=mixture.device, **kwargs)
     if blend is not None:
         stems = blended(stems, kwargs["start"], blend, prior.stems, list(hints))
     return torch.where(gain[:, None, None] > 0, stems / gain.clamp(min=1e-30)[:, None, None], 0.0)

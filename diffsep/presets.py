@@ -1,13 +1,14 @@
-"""Named separation settings for the command line: a fast default and the paper's sampler.
+"""Named settings of a separation (``--preset``), and of generation and imputation.
 
-A preset fills every sampling option a user did not give (``--preset NAME``; explicit options
-win). ``fast`` is the measured default (docs/results.md): refine the shipped Wiener filter's
-stems from a low noise level on levels spread more evenly than Karras' rho = 7 (which puts 8
-of 20 levels below sigma 0.003), ending with the denoiser's estimate at 0.003, and average a few
-posterior samples, blend them with the filter's stems (:mod:`diffsep.blend`) and share the mixture out
-by their power masks (:mod:`diffsep.postfilter`). ``paper`` is MSDM's
-separation exactly: Dirac likelihood, Euler with 2 corrector repeats and S_churn 20, 150 levels
-from pure noise at sigma 1.
+A preset fills every sampling option a user did not give; explicit options win.
+
+- ``fast``, the default (docs/results.md): the shipped mask network's stems, refined from noise
+  level 0.1 on 20 levels spread by rho 2 down to 0.003 (the last step returns the denoiser's
+  estimate there), four posterior samples averaged and blended with the network's stems by
+  per-stem weights (:mod:`diffsep.blend`); no post-filter.
+- ``paper``: MSDM's separation exactly: Dirac likelihood, Euler with 2 corrector repeats and
+  S_churn 20, 150 levels from pure noise at sigma 1.
+- ``network``: the mask network's stems alone, no sampling.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ PRESETS = {
                    steps=20, corrector_steps=1, init="masknet", init_sigma=0.1, num_samples=4, sigma_min=0.003, rho=2.0,
                    blend=FAST_BLEND, post_filter=False),
     "paper": Preset("MSDM's separation: 150 levels from noise at sigma 1, R = 2, S_churn 20 (300 evaluations)"),
+    "network": Preset("the mask network's stems alone: no sampling (no evaluation of the prior)", steps=0, init="masknet"),
 }
 DEFAULT_PRESET = "fast"
 

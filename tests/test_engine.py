@@ -99,3 +99,18 @@ def test_a_folder_start_needs_its_stems():
         engine.apply(_song(22050), 22050)
     start = torch.stack([_song(22050) / 4] * 4)
     assert engine.apply(_song(22050), 22050, start=start).shape == (2, 4, 44100)
+
+
+def test_the_network_preset_is_the_mask_network_alone(monkeypatch):
+    separator = diffsep.Separator(preset="network")
+    assert (separator.settings.steps, separator.settings.init, separator.settings.num_samples) == (0, "masknet", 1)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the prior was evaluated")
+
+    monkeypatch.setattr(separator.prior, "denoise", refused)
+    song = _song(22050, seconds=1.0)
+    stems = separator.separate_tensor(song, 22050).stems
+    assert torch.allclose(sum(stems.values()), song, atol=1e-5)
+    with pytest.raises(diffsep.DiffsepError, match="give a start"):
+        diffsep.Separator(preset="network", init="none").separate_tensor(song, 22050)
