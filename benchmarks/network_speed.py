@@ -53,7 +53,7 @@ def seconds(run, device: str, repeats: int, warmup: int = 2) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default="paper", choices=sorted(RATES), help="network size (diffsep/priors/presets.py)")
+    parser.add_argument("--preset", default="paper", choices=sorted(RATES), help="network size (diffsep/priors/sizes.py)")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--precision", default="fp32", help="comma-separated: fp32, bf16, fp16")
     parser.add_argument("--batch", default="1", help="comma-separated batch sizes (items of all stems)")
@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--separate", action="store_true", help="also time the whole paper separation of one chunk")
     args = parser.parse_args()
     rate = RATES[args.preset]
-    prior = learned_io.from_preset("msdm", args.preset, STEMS, rate).eval().to(args.device)
+    prior = learned_io.from_size("msdm", args.preset, STEMS, rate).eval().to(args.device)
     parameters = sum(p.numel() for p in prior.parameters())
     length = int(args.seconds * rate)
     common = {"preset": args.preset, "parameters": parameters, "device": args.device,

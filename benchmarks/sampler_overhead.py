@@ -155,7 +155,7 @@ def main() -> None:
             print(json.dumps({"network": "none", "preset": "fast", "allocator": allocator, **sampler_seconds(free, mixture, args.repeats)}))
             return
         if args.network == "paper":
-            network, seconds = learned_io.from_preset("msdm", "paper", ["bass", "drums", "guitar", "piano"], 22050).eval(), args.seconds
+            network, seconds = learned_io.from_size("msdm", "paper", ["bass", "drums", "guitar", "piano"], 22050).eval(), args.seconds
         else:
             network, seconds = build_prior("msdm", {}).eval(), 12.0
         fast = PRESETS["fast"]

@@ -61,7 +61,7 @@ def diffsep_steps(config: dict, batches: list[torch.Tensor]) -> float:
 
 
 def main() -> None:
-    from diffsep.priors.presets import network_config
+    from diffsep.priors.sizes import network_config
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="small")

@@ -14,7 +14,7 @@ from torch import Tensor
 from diffsep.blend import Blend, blended
 from diffsep.components import accepted_options, build_likelihood, build_prior, build_sampler
 from diffsep.errors import DiffsepError, warn
-from diffsep.initial import INIT_SIGMA, Init, initial_stems
+from diffsep.initial import DEFAULT_INIT_SIGMA, Init, initial_stems
 from diffsep.likelihoods import Observation, Posterior
 from diffsep.registry import SAMPLERS
 from diffsep.samplers.noise import NoiseSampler, Seeds
@@ -79,7 +79,7 @@ def separate(
     likelihood_options: Mapping[str, Any] | None = None,
     sampler_options: Mapping[str, Any] | None = None,
     init: Init | None = None,
-    init_sigma: float = INIT_SIGMA,
+    init_sigma: float = DEFAULT_INIT_SIGMA,
     blend: Blend | None = None,
     normalize: bool | None = None,
     **kwargs: Any,

@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from diffsep.errors import DiffsepError
-from diffsep.tensors import shares
+from diffsep.tensors import power_shares
 
 Blend = Union[float, Mapping[str, float]]
 """The refinement's weight: one for every stem, or stem name -> weight (1 for stems not named)."""
@@ -45,7 +45,7 @@ def blended(refined: Tensor, start: Tensor, blend: Blend, stems: Sequence[str], 
     missing = (refined - mixed).sum(1, keepdim=True)
     free = [i for i, stem in enumerate(stems) if stem not in known]
     share = torch.zeros_like(mixed[..., :1])
-    share[:, free] = shares(mixed[:, free].square().mean(-1, keepdim=True), 1)
+    share[:, free] = power_shares(mixed[:, free].square().mean(-1, keepdim=True), 1)
     return mixed + share * missing
 
 

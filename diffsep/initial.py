@@ -26,10 +26,10 @@ network's file (``.safetensors``) or an initializer."""
 NAMED = ("wiener", "masknet")
 """The first separators ``init`` names: the shipped Wiener filter and the shipped mask network."""
 
-STARTS = "'wiener', 'masknet', a mask network's .safetensors file"
+STARTS_TEXT = ", ".join(f"'{name}'" for name in NAMED) + ", a mask network's .safetensors file"
 """What ``init`` may name, for messages (with a folder of stems, or a tensor, where those apply)."""
 
-INIT_SIGMA = 0.3
+DEFAULT_INIT_SIGMA = 0.3
 """Default noise level at which refinement starts (audio units, as the schedule)."""
 
 
@@ -59,7 +59,7 @@ def masknet(prior: Prior, path: str | None = None) -> Initializer:
     and what lies above the network's band is shared among them by power: they add up to the mixture."""
     from diffsep.io.audio import resample
     from diffsep.masknet import load, shipped
-    from diffsep.tensors import shares
+    from diffsep.tensors import power_shares
 
     net = shipped() if path is None else load(path)
     if [s.lower() for s in net.stems] != [s.lower() for s in prior.stems]:
@@ -77,7 +77,7 @@ def masknet(prior: Prior, path: str | None = None) -> Initializer:
         length = mixture.shape[-1]
         back = torch.nn.functional.pad(back, (0, max(0, length - back.shape[-1])))[..., :length].to(mixture.device)
         rest = mixture[:, None] - back.sum(1, keepdim=True)  # above its Nyquist frequency: shared by the stems' power
-        return back + shares(back.square().mean(-1, keepdim=True), 1) * rest
+        return back + power_shares(back.square().mean(-1, keepdim=True), 1) * rest
 
     return separate
 
@@ -91,7 +91,7 @@ def initial_stems(init: Init, mixture: Tensor, prior: Prior) -> Tensor:
     """Resolve ``init`` for ``mixture`` ``[B, T]`` into stems ``[B, S, T]`` on its device."""
     if isinstance(init, str):
         if not named(init):
-            raise DiffsepError(f"unknown init {init!r}: use {STARTS}, a folder of stems, or a tensor of stems")
+            raise DiffsepError(f"unknown init {init!r}: use {STARTS_TEXT}, a folder of stems, or a tensor of stems")
         name = init.lower()
         init = wiener(prior) if name == "wiener" else masknet(prior, None if name == "masknet" else init)
     stems = init if isinstance(init, Tensor) else init(mixture)

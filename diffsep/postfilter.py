@@ -17,7 +17,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from diffsep.tensors import shares
+from diffsep.tensors import power_shares
 
 N_FFT = 2048
 """The STFT of the masks at the shipped prior's 11025 Hz: 186 ms windows, hop a quarter of it."""
@@ -36,7 +36,7 @@ def wiener_postfilter(stems: Tensor, mixture: Tensor, known: Sequence[int] = (),
     bins = n_fft // 2 + 1
     spectrum = lambda x: torch.stft(x.reshape(-1, length), n_fft, n_fft // 4, window=window, return_complex=True)  # noqa: E731
     power = spectrum(stems[..., free, :]).abs().square().reshape(*stems.shape[:-2], len(free), bins, -1)
-    masked = shares(power, -3) * spectrum(rest).reshape(*rest.shape[:-1], 1, bins, -1)
+    masked = power_shares(power, -3) * spectrum(rest).reshape(*rest.shape[:-1], 1, bins, -1)
     waves = torch.istft(masked.reshape(-1, bins, masked.shape[-1]), n_fft, n_fft // 4, window=window, length=length)
     out = stems.clone()
     out[..., free, :] = waves.reshape(*stems.shape[:-2], len(free), length)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from diffsep.blend import Blend
 from diffsep.errors import DiffsepError
-from diffsep.initial import INIT_SIGMA
+from diffsep.initial import DEFAULT_INIT_SIGMA
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Preset:
     sigma_max: float = 1.0
     rho: float = 7.0
     init: str | None = None
-    init_sigma: float = INIT_SIGMA
+    init_sigma: float = DEFAULT_INIT_SIGMA
     num_samples: int = 1
     blend: Blend | None = None
     """With ``init``: each stem's weight of the refinement against its start (:mod:`diffsep.blend`)."""

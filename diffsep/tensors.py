@@ -19,7 +19,7 @@ def expand_as(values: Tensor, x: Tensor) -> Tensor:
     return values.reshape(values.shape + (1,) * (x.ndim - values.ndim))
 
 
-def shares(power: Tensor, dim: int) -> Tensor:
+def power_shares(power: Tensor, dim: int) -> Tensor:
     """Each entry's share of the sum of ``power`` along ``dim`` (they add up to one); equal shares
     where the sum is zero. The masks of the post-filter and the whole band, the blend's correction."""
     total = power.sum(dim, keepdim=True)

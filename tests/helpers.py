@@ -7,7 +7,7 @@ import math
 import torch
 
 from diffsep.priors import GaussianPrior
-from diffsep.priors.presets import network_config
+from diffsep.priors.sizes import network_config
 from diffsep.priors.spectra import demo_spectra
 from diffsep.samplers.analysis import sampler_mean
 from diffsep.samplers.schedules import karras_sigmas

@@ -43,7 +43,7 @@ def tiny_checkpoints(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("priors")
     torch.manual_seed(0)
-    return {kind: str(learned_io.save(learned_io.from_preset(kind, "tiny", ["bass", "drums", "guitar", "piano"], 22050),
+    return {kind: str(learned_io.save(learned_io.from_size(kind, "tiny", ["bass", "drums", "guitar", "piano"], 22050),
                                       folder / f"{kind}.safetensors")) for kind in ("msdm", "weak", "spectral")}
 
 

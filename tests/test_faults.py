@@ -25,7 +25,7 @@ def song(tmp_path):
 
 
 def test_a_checkpoint_with_nan_weights_is_refused_at_load(tmp_path, song):
-    prior = learned_io.from_preset("msdm", "tiny", ["bass", "drums", "guitar", "piano"], 22050)
+    prior = learned_io.from_size("msdm", "tiny", ["bass", "drums", "guitar", "piano"], 22050)
     good = learned_io.save(prior, tmp_path / "good.safetensors")
     tensors, metadata = checkpoints.load(good)
     name = sorted(tensors)[3]
@@ -62,7 +62,7 @@ def test_a_prior_returning_infinity_is_named():
 
 @pytest.mark.parametrize("scale", [1.0, 4.0])
 def test_clamp_bounds_d_in_the_networks_units_as_documented(scale):
-    prior = learned_io.from_preset("msdm", "tiny", ["bass", "drums", "guitar", "piano"], 22050, clamp=True, data_scale=scale)
+    prior = learned_io.from_size("msdm", "tiny", ["bass", "drums", "guitar", "piano"], 22050, clamp=True, data_scale=scale)
     denoised = prior.denoise(10 * torch.randn(1, 4, 1024, generator=torch.Generator().manual_seed(0)), 5.0)
     assert float(denoised.abs().max()) == pytest.approx(1 / scale)
     help_text = runner.invoke(app, ["convert", "--help"], terminal_width=200).output

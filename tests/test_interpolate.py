@@ -14,7 +14,7 @@ DATA = [{"source": "mini-slakh", "seed": 1}, {"source": "mini-slakh", "seed": 2}
 
 def _prior(path, seed, level, preset="tiny", **lineage):
     torch.manual_seed(seed)
-    prior = learned_io.from_preset("msdm", preset, STEMS, 8000)
+    prior = learned_io.from_size("msdm", preset, STEMS, 8000)
     prior.level, prior.chunk = level, 4096
     learned_io.save(prior, path, preset=preset, **lineage)
     return checkpoints.load(path)[0]

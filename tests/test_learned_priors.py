@@ -10,7 +10,7 @@ from diffsep.cli import app
 from diffsep.errors import DiffsepError
 from diffsep.priors import learned_io, msdm
 from diffsep.priors.edm import LogNormalSigma, Preconditioning
-from diffsep.priors.presets import PRESETS, network_config
+from diffsep.priors.sizes import NETWORK_SIZES, network_config
 from helpers import lightning_checkpoint
 
 STEMS = ["bass", "drums", "guitar", "piano"]
@@ -44,7 +44,7 @@ def test_log_normal_sigma_statistics():
 @pytest.mark.parametrize("kind", ["msdm", "weak", "spectral"])
 def test_denoise_any_length_and_no_clamp_by_default(kind):
     torch.manual_seed(0)
-    prior = learned_io.from_preset(kind, "tiny", STEMS, 22050)
+    prior = learned_io.from_size(kind, "tiny", STEMS, 22050)
     x = 5 * torch.randn(2, 4, 1001)
     out = prior.denoise(x, torch.tensor([0.5, 20.0]))
     assert out.shape == x.shape and float(out.abs().max()) > 1.0  # would be 1 if clamped
@@ -54,7 +54,7 @@ def test_denoise_any_length_and_no_clamp_by_default(kind):
 @pytest.mark.parametrize("kind", ["msdm", "weak", "spectral"])
 def test_save_load_round_trip_is_bit_exact(tmp_path, kind):
     torch.manual_seed(1)
-    prior = learned_io.from_preset(kind, "tiny", STEMS, 16000, sigma_data=0.3)
+    prior = learned_io.from_size(kind, "tiny", STEMS, 16000, sigma_data=0.3)
     path = learned_io.save(prior, tmp_path / "p.safetensors", preset="tiny", training_steps=7)
     loaded = learned_io.load(path)
     assert loaded.kind == kind and loaded.stems == STEMS and loaded.sample_rate == 16000 and loaded.sigma_data == 0.3
@@ -65,7 +65,7 @@ def test_save_load_round_trip_is_bit_exact(tmp_path, kind):
 
 
 def test_half_precision_storage_and_prior_factory(tmp_path):
-    prior = learned_io.from_preset("msdm", "tiny", STEMS, 22050)
+    prior = learned_io.from_size("msdm", "tiny", STEMS, 22050)
     path = learned_io.save(prior, tmp_path / "half.safetensors", dtype=torch.float16)
     loaded = msdm(checkpoint=str(path))
     assert loaded.kind == "msdm"
@@ -120,7 +120,7 @@ def test_a_malicious_pickle_is_refused(tmp_path, capsys):
 
 
 def test_presets_are_the_documented_ones():
-    assert set(PRESETS) == {"paper", "wide", "small", "tiny"}
+    assert set(NETWORK_SIZES) == {"paper", "wide", "small", "tiny"}
     with pytest.raises(DiffsepError, match="unknown network size"):
         network_config("huge", 4)
 
@@ -128,8 +128,8 @@ def test_presets_are_the_documented_ones():
 def test_data_scale_keeps_the_denoiser_in_the_callers_units():
     # A network trained on audio x s sees (s x0 + s sigma n); denoise divides back.
     torch.manual_seed(4)
-    plain = learned_io.from_preset("msdm", "tiny", STEMS, 22050)
-    scaled = learned_io.from_preset("msdm", "tiny", STEMS, 22050, data_scale=4.0)
+    plain = learned_io.from_size("msdm", "tiny", STEMS, 22050)
+    scaled = learned_io.from_size("msdm", "tiny", STEMS, 22050, data_scale=4.0)
     scaled.load_state_dict(plain.state_dict())
     x = torch.randn(1, 4, 128)
     torch.testing.assert_close(scaled.denoise(x, 0.25), plain.denoise(4 * x, 1.0) / 4, atol=1e-6, rtol=1e-5)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from diffsep.priors import learned_io
-from diffsep.priors.spectral import PRESETS, SpectralDenoiser, network_config
+from diffsep.priors.spectral import NETWORK_SIZES, SpectralDenoiser, network_config
 from diffsep.errors import DiffsepError
 
 STEMS = ["bass", "drums", "guitar", "piano"]
@@ -13,7 +13,7 @@ STEPS = 150
 
 def _prior(**kwargs):
     torch.manual_seed(0)
-    return learned_io.from_preset("spectral", "tiny", STEMS, 11025, **kwargs)
+    return learned_io.from_size("spectral", "tiny", STEMS, 11025, **kwargs)
 
 
 def test_the_spectrum_is_inverted_and_white_noise_has_unit_power_per_bin():
@@ -54,7 +54,7 @@ def test_each_stem_is_denoised_from_its_own_noisy_spectrum():
 def test_an_unknown_size_names_the_ones_there_are():
     with pytest.raises(DiffsepError, match="small"):
         network_config("huge", 4)
-    assert {"small", "tiny"} <= set(PRESETS)
+    assert {"small", "tiny"} <= set(NETWORK_SIZES)
 
 
 def test_training_on_white_noise_in_one_band_learns_to_keep_that_band():
@@ -66,7 +66,7 @@ def test_training_on_white_noise_in_one_band_learns_to_keep_that_band():
     from diffsep.training.trainer import diffusion_loss
 
     torch.manual_seed(0)
-    prior = learned_io.from_preset("spectral", "tiny", ["a", "b"], 8000, sigma_data=0.2)
+    prior = learned_io.from_size("spectral", "tiny", ["a", "b"], 8000, sigma_data=0.2)
     window = torch.hann_window(65)
 
     def clean(count, generator):

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 import diffsep
 from diffsep.cli import app
-from diffsep.separation.fullband import Restore
-from diffsep.likelihoods import shares_mixture
+from diffsep.separation.fullband import WholeBand
+from diffsep.likelihoods import mark_sums_to_mixture
 from diffsep.likelihoods.dirac import dirac
 
 STEMS = ("bass", "drums", "guitar", "piano")
@@ -61,12 +61,12 @@ def test_the_stems_carry_the_band_above_the_priors():
 
 @pytest.mark.parametrize("marked", [True, False])
 def test_a_plugin_likelihood_gets_the_whole_band_only_if_marked(marked):
-    """A user's likelihood says with ``@shares_mixture`` that its stems add up to the mixture;
+    """A user's likelihood says with ``@mark_sums_to_mixture`` that its stems add up to the mixture;
     only then are they carried above the prior's band (an unmarked one may not sum, e.g. gains)."""
     def mine(observation, constrained=0):
         return dirac(observation, constrained)
 
-    diffsep.LIKELIHOODS.register("my-dirac")(shares_mixture(mine) if marked else mine)
+    diffsep.LIKELIHOODS.register("my-dirac")(mark_sums_to_mixture(mine) if marked else mine)
     rate = 44100
     song = _song(rate, 1, seconds=2.0)
     separator = diffsep.Separator(likelihood="my-dirac", **FAST)
@@ -112,7 +112,7 @@ def test_restore_as_a_stream_equals_one_window_and_sums_exactly(method, separate
     generator = torch.Generator().manual_seed(0)
     mixture = torch.randn(2, 70001, generator=generator)
     estimates = 0.3 * torch.randn(separated, 8, 70001, generator=generator)  # two groups of four stems
-    restore = Restore(44100, 11025, 4, method, window=1 << 14)
+    restore = WholeBand(44100, 11025, 4, method, window=1 << 14)
     blocks = lambda x, n: (x[..., i : i + n] for i in range(0, x.shape[-1], n))  # noqa: E731
     streamed = torch.cat(list(restore.stream(blocks(mixture, 7000), blocks(estimates, 9001))), -1)
     pad = lambda x: torch.nn.functional.pad(x, (2048, 2048))  # noqa: E731

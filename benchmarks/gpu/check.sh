@@ -19,6 +19,6 @@ speed --settings fast,fast-bf16,fast-gpu-batched,paper,paper-bf16,paper-gpu-batc
 python3 - <<'PY'
 from diffsep.priors import learned_io
 import torch
-learned_io.save(learned_io.from_preset("msdm", "paper", ["bass", "drums", "guitar", "piano"], 22050), "/tmp/paper-untrained.safetensors", dtype=torch.float16)
+learned_io.save(learned_io.from_size("msdm", "paper", ["bass", "drums", "guitar", "piano"], 22050), "/tmp/paper-untrained.safetensors", dtype=torch.float16)
 PY
 speed --msdm /tmp/paper-untrained.safetensors --settings fast-gpu-batched,paper-gpu-batched | tee "$out/paper_network_speed.jsonl"

@@ -58,7 +58,7 @@ def train(
         network = old_preset
 
     config = TrainConfig(
-        data=data, out=out, prior=prior, preset=network, stems=_names(stems) or None,
+        data=data, out=out, prior=prior, network=network, stems=_names(stems) or None,
         sample_rate=sample_rate, chunk=chunk, batch_size=batch_size, grad_accum=grad_accum, steps=steps, stop_at=stop_at, lr=lr,
         ema_decay=ema_decay, sigma_data=sigma_data, sigma_mean=sigma_mean, sigma_std=sigma_std, data_scale=data_scale,
         augment=_names(augment), mixed_precision=mixed_precision, seed=seed, log_every=log_every, save_every=save_every, val_every=val_every,

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from diffsep.errors import DiffsepError, warn
-from diffsep.initial import STARTS, named
+from diffsep.initial import STARTS_TEXT, named
 from diffsep.io import audio
 from diffsep.io.atomic import atomic_path
 from diffsep.io.outputs import OutputFormat, StemWriter, TrackName, track_names
@@ -136,7 +136,7 @@ def initial_files(init: str | None, path: Path, stems: list[str]) -> list[Path]:
         return []
     folder = Path(init)
     if not folder.is_dir():
-        raise DiffsepError(f"--init is {STARTS} or a folder of stems; {init!r} is neither")
+        raise DiffsepError(f"--init is {STARTS_TEXT} or a folder of stems; {init!r} is neither")
     for where in (folder / path.stem, folder / path.parent.name, folder):
         found = {f.stem.lower(): f for f in sorted(where.glob("*.*")) if f.suffix.lower() in audio.AUDIO_SUFFIXES}
         if all(stem.lower() in found for stem in stems):

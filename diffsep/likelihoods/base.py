@@ -18,20 +18,20 @@ from diffsep.types import Likelihood, NoiseFn
 F = TypeVar("F", bound=Callable[..., Likelihood])
 
 
-def shares_mixture(factory: F) -> F:
+def mark_sums_to_mixture(factory: F) -> F:
     """Mark a likelihood factory whose stems add up to the mixture (``dirac``, ``gaussian``).
 
     ``diffsep run`` carries only such stems to the input's whole band and channels, by masks that
     share the mixture out (diffsep/separation/fullband.py); the stems of any other likelihood (``impute``,
     a plugin's own observation model) are written in the prior's band, each channel separated.
     """
-    factory.shares_mixture = True  # type: ignore[attr-defined]
+    factory.sums_to_mixture = True  # type: ignore[attr-defined]
     return factory
 
 
-def stems_share_mixture(factory: Callable[..., Likelihood]) -> bool:
-    """Whether ``factory`` was marked with :func:`shares_mixture`."""
-    return getattr(factory, "shares_mixture", False)
+def sums_to_mixture(factory: Callable[..., Likelihood]) -> bool:
+    """Whether ``factory`` was marked with :func:`mark_sums_to_mixture`."""
+    return getattr(factory, "sums_to_mixture", False)
 
 
 def with_stems(x: Tensor, index: int | Sequence[int], values: Tensor) -> Tensor:

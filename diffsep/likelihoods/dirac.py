@@ -7,7 +7,7 @@ import torch
 from torch import Tensor
 
 from diffsep.errors import DiffsepError
-from diffsep.likelihoods.base import Unconditional, shares_mixture, with_stems
+from diffsep.likelihoods.base import Unconditional, mark_sums_to_mixture, with_stems
 from diffsep.likelihoods.hints import with_hints
 from diffsep.likelihoods.observation import Observation
 from diffsep.registry import LIKELIHOODS
@@ -53,7 +53,7 @@ class Dirac(Unconditional):
 
 
 @LIKELIHOODS.register("dirac")
-@shares_mixture
+@mark_sums_to_mixture
 def dirac(observation: Observation, constrained: StemRef = 0) -> Likelihood:
     """MSDM's Dirac likelihood; ``constrained`` by name or index (default: the first stem,
     the public code's ``source_id=0``, which is bass in MSDM's order)."""

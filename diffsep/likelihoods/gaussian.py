@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from torch import Tensor
 
 from diffsep.errors import DiffsepError
-from diffsep.likelihoods.base import Unconditional, shares_mixture, with_stems
+from diffsep.likelihoods.base import Unconditional, mark_sums_to_mixture, with_stems
 from diffsep.likelihoods.hints import with_hints
 from diffsep.likelihoods.observation import Observation
 from diffsep.registry import LIKELIHOODS
@@ -40,7 +40,7 @@ class GaussianMixture(Unconditional):
 
 
 @LIKELIHOODS.register("gaussian")
-@shares_mixture
+@mark_sums_to_mixture
 def gaussian(observation: Observation, gamma: float = 0.75) -> Likelihood:
     """Gaussian likelihood with ``gamma = g * sigma_hat`` (paper's best: g = 0.75)."""
     if gamma <= 0:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from torch import Tensor
 
-from diffsep.likelihoods.base import Unconditional, shares_mixture, with_stems
+from diffsep.likelihoods.base import Unconditional, mark_sums_to_mixture, with_stems
 from diffsep.likelihoods.hints import with_hints
 from diffsep.likelihoods.observation import Observation
 from diffsep.postfilter import wiener_postfilter
@@ -53,7 +53,7 @@ class Projection(Unconditional):
 
 
 @LIKELIHOODS.register("project", aliases=("projection",))
-@shares_mixture
+@mark_sums_to_mixture
 def project(observation: Observation) -> Likelihood:
     """Mixture consistency by projecting each denoised estimate (residual shared by power)."""
 

@@ -9,7 +9,7 @@ import torch
 
 from diffsep.errors import DiffsepError
 from diffsep.priors import checkpoints
-from diffsep.priors.presets import network_config
+from diffsep.priors.sizes import network_config
 from diffsep.priors.spectral import SpectralDenoiser, SpectralPrior
 from diffsep.priors.spectral import network_config as spectral_config
 from diffsep.priors.unet import Denoiser, LearnedPrior, MSDMPrior, WeakPrior
@@ -31,25 +31,26 @@ def build(kind: str, stems: Sequence[str], sample_rate: int, config: dict[str, A
     raise DiffsepError(f"unknown learned prior kind {kind!r}; choose one of {', '.join(KINDS)}")
 
 
-def from_preset(kind: str, preset: str, stems: Sequence[str], sample_rate: int, **kwargs: Any) -> LearnedPrior:
+def from_size(kind: str, size: str, stems: Sequence[str], sample_rate: int, **kwargs: Any) -> LearnedPrior:
+    """A freshly initialised prior of ``kind`` with the network size named ``size``."""
     sizes = spectral_config if kind == "spectral" else network_config
-    return build(kind, stems, sample_rate, sizes(preset, len(stems)), **kwargs)
+    return build(kind, stems, sample_rate, sizes(size, len(stems)), **kwargs)
 
 
-def grow(path: str | Path, preset: str) -> LearnedPrior:
-    """The prior at ``path``, or, when ``preset`` names another network size of its kind, that
+def grow(path: str | Path, size: str) -> LearnedPrior:
+    """The prior at ``path``, or, when ``size`` names another network size of its kind, that
     network with every tensor whose name and shape the checkpoint shares taken from it (the rest
     freshly initialised). A network grown by a new pathway whose output starts at zero (the spectral
     ``-phase`` sizes) starts as the checkpoint's."""
     tensors, metadata = checkpoints.load(path)
-    if metadata.get("preset") == preset:
+    if metadata.get("preset") == size:  # the stored key of the size's name
         return load(path)
-    prior = from_preset(metadata["kind"], preset, metadata["stems"], metadata["sample_rate"],
+    prior = from_size(metadata["kind"], size, metadata["stems"], metadata["sample_rate"],
                         sigma_data=metadata.get("sigma_data", 0.2), data_scale=metadata.get("data_scale", 1.0))
     own = prior.state_dict()
     shared = {name: value.float() for name, value in tensors.items() if name in own and own[name].shape == value.shape}
     if not shared:
-        raise DiffsepError(f"{str(path)!r} shares no weights with a {metadata['kind']} network of size {preset!r}")
+        raise DiffsepError(f"{str(path)!r} shares no weights with a {metadata['kind']} network of size {size!r}")
     prior.load_state_dict(shared, strict=False)
     prior.level, prior.chunk = metadata.get("level"), metadata.get("chunk")
     return prior

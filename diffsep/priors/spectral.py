@@ -21,7 +21,7 @@ bin and frame, a small convolution over neighbouring bins and frames sees the ph
 the previous frame (less the bin's own, so a steady tone reads zero) beside the frame network's
 features for that bin, and makes the mask; it can turn each bin's phase to agree with its frames.
 
-The network sizes, by name, are :data:`PRESETS`; ``c_in`` is EDM's ``1 / sqrt(sigma^2 + sd^2)``.
+The network sizes, by name, are :data:`NETWORK_SIZES`; ``c_in`` is EDM's ``1 / sqrt(sigma^2 + sd^2)``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from diffsep.priors.unet import MSDMPrior
 from diffsep.tensors import per_item
 from diffsep.types import Sigma
 
-PRESETS: dict[str, dict[str, Any]] = {
+NETWORK_SIZES: dict[str, dict[str, Any]] = {
     "small": dict(n_fft=1024, hop=256, hidden=384, layers=2, embedding=64),
     "large": dict(n_fft=1024, hop=256, hidden=512, layers=3, embedding=64),
     "tiny": dict(n_fft=256, hop=64, hidden=32, layers=1, embedding=8),
@@ -49,11 +49,11 @@ PRESETS: dict[str, dict[str, Any]] = {
 adds the local pathway (``local`` channels, ``rank`` features per bin from the frame network)."""
 
 
-def network_config(preset: str, in_channels: int) -> dict[str, Any]:
-    """The full network description of ``preset`` for ``in_channels`` stems."""
-    if preset not in PRESETS:
-        raise DiffsepError(f"unknown spectral network size {preset!r}; choose one of {', '.join(PRESETS)} (--network)")
-    return {"in_channels": in_channels, **PRESETS[preset]}
+def network_config(size: str, in_channels: int) -> dict[str, Any]:
+    """The full network description of ``size`` for ``in_channels`` stems."""
+    if size not in NETWORK_SIZES:
+        raise DiffsepError(f"unknown spectral network size {size!r}; choose one of {', '.join(NETWORK_SIZES)} (--network)")
+    return {"in_channels": in_channels, **NETWORK_SIZES[size]}
 
 
 class NoiseEmbedding(nn.Module):

@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from diffsep.errors import DiffsepError
 from diffsep.priors.edm import Preconditioning
-from diffsep.priors.presets import length_multiple
+from diffsep.priors.sizes import length_multiple
 from diffsep.tensors import per_item
 from diffsep.types import Sigma
 
@@ -19,7 +19,7 @@ class Denoiser(nn.Module):
     """``UNet1d`` with EDM preconditioning: ``forward(x, sigma) = D(x; sigma)``.
 
     Args:
-        config: ``UNet1d`` keyword arguments (see :mod:`diffsep.priors.presets`).
+        config: ``UNet1d`` keyword arguments (see :mod:`diffsep.priors.sizes`).
         sigma_data: data standard deviation of the preconditioning (MSDM: 0.2).
         clamp: clamp D to [-1, 1] as audio-diffusion-pytorch 0.0.43 does (off by default), in the
             network's units: audio times the prior's ``data_scale`` (so ``±1 / data_scale`` in audio).

@@ -28,7 +28,7 @@ from diffsep.api import separate
 from diffsep.errors import DiffsepError, warn
 from diffsep.initial import named
 from diffsep.postfilter import wiener_postfilter
-from diffsep.separation.fullband import Restore
+from diffsep.separation.fullband import WholeBand
 from diffsep.separation.precision import autocast
 from diffsep.separation.segments import Buffer, Segments, stream_separation
 from diffsep.separation.settings import Settings
@@ -177,7 +177,7 @@ class Engine:
         count, free = len(stems), [i for i, stem in enumerate(stems) if stem not in known]
         first = count if self.settings.write_samples else 0  # the samples' groups, or the mean's
         rows = [group + i for group in range(first, len(labels), count) for i in free]
-        restore = Restore(rate, self.prior.sample_rate, len(free), self.settings.band)
+        whole_band = WholeBand(rate, self.prior.sample_rate, len(free), self.settings.band)
         given = 1 + len(known)
 
         def left_of_known() -> Iterator[Tensor]:
@@ -185,7 +185,7 @@ class Engine:
                 files = block[: channels * given].reshape(given, channels, block.shape[-1])  # the mixture, then each known stem
                 yield files[0] - files[1:].sum(0)
 
-        for restored in restore.stream(left_of_known(), (block[:, rows] for block in estimates)):
+        for restored in whole_band.stream(left_of_known(), (block[:, rows] for block in estimates)):
             out = restored.new_zeros(channels, len(labels), restored.shape[-1])  # known stems: filled in after
             out[:, rows] = restored
             if self.settings.write_samples:

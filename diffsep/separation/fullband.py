@@ -1,7 +1,7 @@
 """Stems with the input's whole band and its channels, that sum to it exactly.
 
 The prior separates a band-limited (and possibly downmixed) copy of the input: at 11025 Hz it
-hears nothing above 5.5 kHz. :class:`Restore` turns its estimates, resampled to the input's
+hears nothing above 5.5 kHz. :class:`WholeBand` turns its estimates, resampled to the input's
 rate, into the written stems with time-frequency masks ``M_i(t, f)`` that sum to one over the
 stems, so that nothing is lost or counted twice:
 
@@ -35,7 +35,7 @@ from torch import Tensor
 
 from diffsep.errors import DiffsepError
 from diffsep.separation.segments import Buffer
-from diffsep.tensors import shares
+from diffsep.tensors import power_shares
 
 METHODS = ("masks", "residual")
 TOP_FRACTION = 0.45
@@ -45,7 +45,7 @@ CROSSOVER = 0.8
 """The crossover runs from CROSSOVER x top to the top, a raised cosine."""
 
 
-class Restore:
+class WholeBand:
     """Whole-band stems from the prior's estimates and the mixture, as a stream.
 
     Args:
@@ -77,8 +77,8 @@ class Restore:
         stft = torch.stft(estimates.flatten(0, -2), self.n_fft, self.hop, window=torch.hann_window(self.n_fft),
                           return_complex=True)
         power = stft.abs().square().reshape(*estimates.shape[:-1], *stft.shape[-2:])
-        lower = shares(power, -3)
-        upper = shares(power[..., self.top_bins, :].sum(-2, keepdim=True), -3)
+        lower = power_shares(power, -3)
+        upper = power_shares(power[..., self.top_bins, :].sum(-2, keepdim=True), -3)
         return (1 - self.upper) * lower + self.upper * upper
 
     def apply(self, mixture: Tensor, estimates: Tensor) -> Tensor:

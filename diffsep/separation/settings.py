@@ -17,7 +17,7 @@ import torch
 
 from diffsep.blend import Blend
 from diffsep.errors import DiffsepError
-from diffsep.likelihoods import stems_share_mixture
+from diffsep.likelihoods import sums_to_mixture
 from diffsep.presets import DEFAULT_PRESET, SAMPLER_KNOBS, SCHEDULE, resolve as resolve_preset
 from diffsep.registry import LIKELIHOODS
 from diffsep.separation.fullband import METHODS
@@ -72,7 +72,7 @@ class Settings:
     """The network's precision as it runs: fp32, bf16 or fp16."""
     keep_model_sr: bool = False
     write_samples: bool = False
-    shares_mixture: bool = field(default=True, repr=False)
+    sums_to_mixture: bool = field(default=True, repr=False)
     """Whether the likelihood's stems add up to the mixture (then the whole band is shared out)."""
 
     def schedule(self) -> dict[str, float]:
@@ -100,27 +100,27 @@ def resolve(prior: Prior, preset: str = DEFAULT_PRESET, likelihood: str = "dirac
     chosen = resolve_preset(preset, task, sampler=sampler, init=init, init_sigma=init_sigma, num_samples=num_samples,
                             blend=blend, post_filter=post_filter, **schedule)
     own = resolve_preset(preset, task)
-    shares = stems_share_mixture(LIKELIHOODS.get(likelihood))
+    sums = sums_to_mixture(LIKELIHOODS.get(likelihood))
     if chosen.num_samples < 1:
         raise DiffsepError(f"--num-samples must be at least 1, got {chosen.num_samples}")
     if stereo not in STEREO:
         raise DiffsepError(f"--stereo is {' or '.join(STEREO)}, not {stereo!r}")
     if band is not None and band not in BANDS:
         raise DiffsepError(f"--band is {', '.join(BANDS[:-1])} or {BANDS[-1]}, not {band!r}")
-    filtered = _post_filter(chosen.post_filter, own.post_filter if post_filter is None else False, shares, likelihood)
+    filtered = _post_filter(chosen.post_filter, own.post_filter if post_filter is None else False, sums, likelihood)
     band = ("masks" if filtered else "residual") if band is None else band
-    if not shares or keep_model_sr:
+    if not sums or keep_model_sr:
         band = "model"  # nothing to share out, or no band beyond the prior's
     network = isinstance(prior, torch.nn.Module)
     return Settings(
         preset=preset, likelihood=likelihood, likelihood_options=dict(likelihood_options or {}), sampler=chosen.sampler,
         sampler_options={**chosen.sampler_options(), **dict(sampler_options or {})}, **chosen.schedule(),
         init=chosen.init, init_sigma=chosen.init_sigma, num_samples=chosen.num_samples,
-        blend=_blend(chosen.blend, own.blend, shares, prior),
+        blend=_blend(chosen.blend, own.blend, sums, prior),
         post_filter=filtered and band != "masks", band=band, stereo=stereo,
         segment=default_segment(prior) if segment is None else float(segment), overlap=overlap, seed=seed,
         batch_size=batch_size, device=device, precision=resolve_precision(precision, device, network),
-        keep_model_sr=keep_model_sr, write_samples=write_samples, shares_mixture=shares)
+        keep_model_sr=keep_model_sr, write_samples=write_samples, sums_to_mixture=sums)
 
 
 def default_segment(prior: Prior) -> float:
@@ -130,22 +130,22 @@ def default_segment(prior: Prior) -> float:
     return SEGMENT_CHUNKS * chunk / prior.sample_rate if chunk else SEGMENT_SECONDS
 
 
-def _blend(blend: Blend | None, own: Blend | None, shares: bool, prior: Prior) -> Blend | None:
+def _blend(blend: Blend | None, own: Blend | None, sums: bool, prior: Prior) -> Blend | None:
     """The blend weights for ``prior``. A preset's own weights were chosen for the shipped prior's
     stems with a likelihood whose stems add up to the mixture, as the start filter's do: another
     prior's stems keep 1, and another observation model (``impute``, a plugin's) blends nothing.
     Weights a user gave apply as given and must name the prior's stems."""
     if blend is None or blend != own:
         return blend
-    if not shares:
+    if not sums:
         return None
     return {stem: weight for stem, weight in own.items() if stem in prior.stems} if isinstance(own, Mapping) else own
 
 
-def _post_filter(asked: bool, presets: bool, shares: bool, likelihood: str) -> bool:
+def _post_filter(asked: bool, presets: bool, sums: bool, likelihood: str) -> bool:
     """Whether the Wiener post-filter runs: it shares the mixture out, so a preset's is on only with
     a likelihood whose stems add up to it, and one a user asks for needs such a likelihood."""
-    if not asked or shares:
+    if not asked or sums:
         return bool(asked)
     if presets:
         return False

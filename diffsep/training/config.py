@@ -18,7 +18,7 @@ class TrainConfig:
     data: Path
     out: Path
     prior: str = "msdm"
-    preset: str | None = None  # None: --init-from's, else "small" (as the four fields below)
+    network: str | None = None  # the network's size; None: --init-from's, else "small" (as the four fields below)
     stems: list[str] | None = None
     sample_rate: int | None = None
     chunk: int = 32768
@@ -57,7 +57,9 @@ class TrainConfig:
 
 LR_DECAYS = ("constant", "cosine")
 
-DEFAULT_ARCHITECTURE = {"preset": "small", "stems": list(STEMS), "sample_rate": 22050, "sigma_data": 0.2, "data_scale": 1.0}
+DEFAULT_ARCHITECTURE = {"network": "small", "stems": list(STEMS), "sample_rate": 22050, "sigma_data": 0.2, "data_scale": 1.0}
+STORED_AS = {"network": "preset"}
+"""A checkpoint's metadata names the network's size ``preset`` (its files keep that key)."""
 
 
 def resolve_architecture(config: TrainConfig) -> dict[str, Any]:
@@ -69,11 +71,11 @@ def resolve_architecture(config: TrainConfig) -> dict[str, Any]:
         if metadata.get("kind") != config.prior:
             raise DiffsepError(f"--init-from {str(config.init_from)!r} holds a {metadata.get('kind')!r} prior, "
                                f"not a {config.prior!r} one; pass --prior {metadata.get('kind')}")
-        inherited = {name: metadata.get(name, default) for name, default in DEFAULT_ARCHITECTURE.items()}
+        inherited = {name: metadata.get(STORED_AS.get(name, name), default) for name, default in DEFAULT_ARCHITECTURE.items()}
     resolved = {}
     for name, default in inherited.items():
         given = getattr(config, name)
-        if config.init_from is not None and given is not None and given != default and name != "preset":
+        if config.init_from is not None and given is not None and given != default and name != "network":
             raise DiffsepError(f"--init-from {str(config.init_from)!r} was trained with {name} {default!r}, "
                                f"not {given!r}; leave the option out to continue with the checkpoint's")
         resolved[name] = default if given is None else given

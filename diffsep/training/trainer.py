@@ -79,11 +79,11 @@ class Trainer:
         )
         torch.manual_seed(config.seed)  # the same initial weights on every rank
         if config.init_from is None:
-            prior = learned_io.from_preset(config.prior, config.preset, config.stems, config.sample_rate,
+            prior = learned_io.from_size(config.prior, config.network, config.stems, config.sample_rate,
                                            sigma_data=config.sigma_data, data_scale=config.data_scale)
             self.lineage = Lineage()
         else:
-            prior = learned_io.grow(config.init_from, config.preset).train()
+            prior = learned_io.grow(config.init_from, config.network).train()
             self.lineage = Lineage.of(checkpoints.load(config.init_from)[1])
         self.data = RandomChunks(config.data, "train", config.stems, config.chunk, config.sample_rate, seed=config.seed,
                                  min_active=config.min_active, items=2**62, augment=config.augment)
@@ -170,7 +170,7 @@ class Trainer:
                 Path(temporary).write_text(json.dumps({"step": self.step, "cpu_seconds": self.cpu_seconds, "before": asdict(self.lineage)}))
             lineage = self.lineage.extended(self.step, self.cpu_seconds, {**read_manifest(self.config.data), "augment": self.config.augment})
             learned_io.save(self.ema.shadow, self.config.out / "prior.safetensors", getattr(torch, self.config.export_dtype),
-                            preset=self.config.preset, **asdict(lineage))
+                            preset=self.config.network, **asdict(lineage))
 
     def resume(self) -> None:
         if not (self.state_dir / "step.json").is_file():

@@ -22,7 +22,7 @@ _COMMON = dict(
     use_context_time=True,
 )
 
-PRESETS: dict[str, dict[str, Any]] = {
+NETWORK_SIZES: dict[str, dict[str, Any]] = {
     "paper": dict(
         channels=256, patch_blocks=1, patch_factor=16, multipliers=[1, 2, 4, 4, 4, 4, 4],
         factors=[4, 4, 4, 2, 2, 2], num_blocks=[2, 2, 2, 2, 2, 2], attentions=[False, False, False, True, True, True],
@@ -46,11 +46,11 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def network_config(preset: str, in_channels: int) -> dict[str, Any]:
-    """The full ``UNet1d`` keyword arguments of ``preset`` for ``in_channels`` stems."""
-    if preset not in PRESETS:
-        raise DiffsepError(f"unknown network size {preset!r}; choose one of {', '.join(PRESETS)} (--network)")
-    return {"in_channels": in_channels, **PRESETS[preset]}
+def network_config(size: str, in_channels: int) -> dict[str, Any]:
+    """The full ``UNet1d`` keyword arguments of ``size`` for ``in_channels`` stems."""
+    if size not in NETWORK_SIZES:
+        raise DiffsepError(f"unknown network size {size!r}; choose one of {', '.join(NETWORK_SIZES)} (--network)")
+    return {"in_channels": in_channels, **NETWORK_SIZES[size]}
 
 
 def length_multiple(config: dict[str, Any]) -> int:
