@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import torch
 from torch import Tensor
 
+from diffsep import masking
 from diffsep.tensors import power_shares
 
 N_FFT = 2048
@@ -30,16 +30,10 @@ def wiener_postfilter(stems: Tensor, mixture: Tensor, known: Sequence[int] = (),
     if not free:
         return stems
     rest = mixture - stems[..., list(known), :].sum(-2) if known else mixture
-    length = stems.shape[-1]
-    n_fft = min(n_fft, _power_of_two_below(length))
-    window = torch.hann_window(n_fft, device=stems.device, dtype=stems.dtype)
-    bins = n_fft // 2 + 1
-    spectrum = lambda x: torch.stft(x.reshape(-1, length), n_fft, n_fft // 4, window=window, return_complex=True)  # noqa: E731
-    power = spectrum(stems[..., free, :]).abs().square().reshape(*stems.shape[:-2], len(free), bins, -1)
-    masked = power_shares(power, -3) * spectrum(rest).reshape(*rest.shape[:-1], 1, bins, -1)
-    waves = torch.istft(masked.reshape(-1, bins, masked.shape[-1]), n_fft, n_fft // 4, window=window, length=length)
+    n_fft = min(n_fft, _power_of_two_below(stems.shape[-1]))
+    waves = masking.shared_out(rest, power_shares(masking.power(stems[..., free, :], n_fft), -3), n_fft)
     out = stems.clone()
-    out[..., free, :] = waves.reshape(*stems.shape[:-2], len(free), length)
+    out[..., free, :] = waves
     return out
 
 

@@ -33,6 +33,7 @@ from typing import Iterable, Iterator
 import torch
 from torch import Tensor
 
+from diffsep import masking
 from diffsep.errors import DiffsepError
 from diffsep.separation.segments import Buffer
 from diffsep.tensors import power_shares
@@ -74,9 +75,7 @@ class WholeBand:
 
     def masks(self, estimates: Tensor) -> Tensor:
         """``[..., G, S, T]`` estimates -> ``[..., G, S, F, N]`` masks that sum to one over S."""
-        stft = torch.stft(estimates.flatten(0, -2), self.n_fft, self.hop, window=torch.hann_window(self.n_fft),
-                          return_complex=True)
-        power = stft.abs().square().reshape(*estimates.shape[:-1], *stft.shape[-2:])
+        power = masking.power(estimates, self.n_fft)
         lower = power_shares(power, -3)
         upper = power_shares(power[..., self.top_bins, :].sum(-2, keepdim=True), -3)
         return (1 - self.upper) * lower + self.upper * upper
@@ -89,11 +88,7 @@ class WholeBand:
             target = mixture[:, None, None] - grouped.sum(2, keepdim=True)  # [C, G, 1, T]: what the estimates miss
         else:
             target = mixture[:, None, None]
-        masks = self.masks(grouped)  # [C or 1, G, S, F, N]
-        spectrum = torch.stft(target.flatten(0, -2), self.n_fft, self.hop, window=torch.hann_window(self.n_fft), return_complex=True)
-        spectrum = spectrum.reshape(*target.shape[:-1], *spectrum.shape[-2:])
-        shared = torch.istft((masks * spectrum).flatten(0, -3), self.n_fft, self.hop, window=torch.hann_window(self.n_fft),
-                             length=length).reshape(channels, *grouped.shape[1:])
+        shared = masking.shared_out(target[:, :, 0], self.masks(grouped), self.n_fft)  # masks [C or 1, G, S, F, N]
         out = grouped.expand(channels, *grouped.shape[1:]) + shared if self.method == "residual" else shared
         return out.reshape(channels, -1, length)
 
