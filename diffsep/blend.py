@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from diffsep.errors import DiffsepError
-from diffsep.tensors import power_shares
+from diffsep.tensors import shared_by_power
 
 Blend = Union[float, Mapping[str, float]]
 """The refinement's weight: one for every stem, or stem name -> weight (1 for stems not named)."""
@@ -42,11 +42,8 @@ def blended(refined: Tensor, start: Tensor, blend: Blend, stems: Sequence[str], 
     power share of what that takes from the refinement's sum: the stems add up as the refined ones do."""
     weight = weights(blend, stems, known).to(refined.device, refined.dtype)[:, None]
     mixed = weight * refined + (1 - weight) * start.to(refined.dtype)
-    missing = (refined - mixed).sum(1, keepdim=True)
     free = [i for i, stem in enumerate(stems) if stem not in known]
-    share = torch.zeros_like(mixed[..., :1])
-    share[:, free] = power_shares(mixed[:, free].square().mean(-1, keepdim=True), 1)
-    return mixed + share * missing
+    return shared_by_power(mixed, (refined - mixed).sum(1, keepdim=True), free)
 
 
 def parse(text: str) -> Blend:

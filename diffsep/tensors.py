@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 from torch import Tensor
 
@@ -24,3 +26,13 @@ def power_shares(power: Tensor, dim: int) -> Tensor:
     where the sum is zero. The masks of the post-filter and the whole band, the blend's correction."""
     total = power.sum(dim, keepdim=True)
     return torch.where(total > 0, power / torch.where(total > 0, total, 1.0), 1.0 / power.shape[dim])
+
+
+def shared_by_power(stems: Tensor, residual: Tensor, over: Sequence[int] | None = None) -> Tensor:
+    """``stems`` ``[B, S, T]`` plus each one's share of ``residual`` ``[B, 1, T]`` by its power (mean
+    square over time); only the stems at ``over`` (default: all) take a share. What a start's band
+    above its own and a blend's change of the stems' sum become."""
+    chosen = list(range(stems.shape[1])) if over is None else list(over)
+    share = torch.zeros_like(stems[..., :1])
+    share[:, chosen] = power_shares(stems[:, chosen].square().mean(-1, keepdim=True), 1)
+    return stems + share * residual
