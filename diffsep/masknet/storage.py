@@ -36,10 +36,7 @@ def load(path: str | Path, device: str = "cpu") -> MaskNet:
         raise DiffsepError(f"{str(path)!r} holds a {metadata.get('kind')!r} model, not a mask network "
                            "(train one with `diffsep train-masknet`)")
     net = MaskNet(metadata["stems"], metadata["sample_rate"], **metadata["network"])
-    if set(net.state_dict()) != set(tensors):
-        raise DiffsepError(f"{str(path)!r} does not match its own network description")
-    net.load_state_dict({name: value.float() for name, value in tensors.items()})
-    return net.to(device).eval()
+    return checkpoints.restore(net, tensors, path).to(device)
 
 
 @functools.lru_cache(maxsize=1)

@@ -45,3 +45,13 @@ def load(path: str | Path, device: str = "cpu") -> tuple[dict[str, Tensor], dict
         raise DiffsepError(f"{str(path)!r} holds NaN or infinite values in {len(broken)} tensors (first: {broken[0]}): "
                            "it is corrupt or comes from a diverged run; use an earlier checkpoint")
     return tensors, json.loads(raw)
+
+
+def restore(module: torch.nn.Module, tensors: dict[str, Tensor], path: str | Path) -> torch.nn.Module:
+    """``module`` with the weights ``tensors`` read from ``path`` (named in the error when they are
+    not the module's own), in float32 and eval mode."""
+    differ = set(module.state_dict()) ^ set(tensors)
+    if differ:
+        raise DiffsepError(f"{str(path)!r} does not match its own network description ({len(differ)} tensors differ)")
+    module.load_state_dict({name: value.float() for name, value in tensors.items()})
+    return module.eval()

@@ -92,9 +92,6 @@ def restore(tensors: dict[str, torch.Tensor], metadata: dict[str, Any], path: st
     prior = build(metadata["kind"], metadata["stems"], metadata["sample_rate"], metadata["network"],
                   metadata.get("sigma_data", 0.2), metadata.get("clamp", False) if clamp is None else clamp,
                   metadata.get("data_scale", 1.0))
-    missing = set(prior.state_dict()) ^ set(tensors)
-    if missing:
-        raise DiffsepError(f"{str(path)!r} does not match its own network description ({len(missing)} tensors differ)")
-    prior.load_state_dict({name: value.float() for name, value in tensors.items()})
+    checkpoints.restore(prior, tensors, path)
     prior.level, prior.chunk = metadata.get("level"), metadata.get("chunk")
-    return prior.eval()
+    return prior
