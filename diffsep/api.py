@@ -19,6 +19,7 @@ from diffsep.likelihoods import Observation, Posterior
 from diffsep.registry import SAMPLERS
 from diffsep.samplers.noise import NoiseSampler, Seeds
 from diffsep.samplers.schedules import karras_sigmas
+from diffsep.tensors import as_rows
 from diffsep.types import Callback, Likelihood, Prior, Sampler
 
 SEPARATION = {"s_churn": 20.0, "corrector_steps": 2}
@@ -53,16 +54,6 @@ def sample(
             raise DiffsepError(f"the {what} must have shape {list(shape)}, got {list(tensor.shape)}")
     with torch.inference_mode():
         return sampler(Posterior(prior, likelihood), estimate + float(sigmas[0]) * first, sigmas, noise, callback)
-
-
-def _batched(signal: Tensor, what: str) -> Tensor:
-    if signal.ndim == 1:
-        signal = signal.unsqueeze(0)
-    if signal.ndim != 2:
-        raise DiffsepError(f"the {what} must be [B, T] or [T], got shape {list(signal.shape)}")
-    if not torch.isfinite(signal).all():
-        raise DiffsepError(f"the {what} contains NaN or infinite samples")
-    return signal.to(torch.float32)
 
 
 def separate(
@@ -107,8 +98,8 @@ def separate(
         **kwargs: ``seed``, ``initial_noise``, ``callback``, as :func:`sample`.
     """
     prior = build_prior(prior)
-    mixture = _batched(mixture, "mixture")
-    hints = {name: _batched(stem, f"known stem {name!r}").to(mixture.device) for name, stem in (known or {}).items()}
+    mixture = as_rows(mixture, "mixture")
+    hints = {name: as_rows(stem, f"known stem {name!r}").to(mixture.device) for name, stem in (known or {}).items()}
     for name, stem in hints.items():
         if stem.shape != mixture.shape:
             raise DiffsepError(f"known stem {name!r} has shape {list(stem.shape)}, the mixture {list(mixture.shape)}")
@@ -210,7 +201,7 @@ def impute(
     prior = build_prior(prior)
     if not known:
         raise DiffsepError("impute needs at least one known stem")
-    stems = {name: _batched(stem, f"known stem {name!r}") for name, stem in known.items()}
+    stems = {name: as_rows(stem, f"known stem {name!r}") for name, stem in known.items()}
     first = next(iter(stems.values()))
     if any(stem.shape != first.shape for stem in stems.values()):
         raise DiffsepError("all known stems must have the same shape")

@@ -30,6 +30,7 @@ from diffsep.io.report import Report
 from diffsep.presets import DEFAULT_PRESET
 from diffsep.separation.engine import Engine
 from diffsep.separation.settings import OVERLAP, Settings, resolve
+from diffsep.tensors import as_rows
 
 
 class Separated(NamedTuple):
@@ -140,14 +141,10 @@ def _fitted(stem: Tensor, length: int) -> Tensor:
 
 
 def _channels_first(wav: Tensor, what: str) -> Tensor:
-    if not isinstance(wav, Tensor):
-        raise DiffsepError(f"the {what} must be a torch tensor [channels, samples]")
-    wav = wav[None] if wav.ndim == 1 else wav
-    if wav.ndim != 2:
-        raise DiffsepError(f"the {what} must be [channels, samples] or [samples], got shape {list(wav.shape)}")
+    wav = as_rows(wav.detach() if isinstance(wav, Tensor) else wav, what, "[channels, samples]")
     if wav.shape[0] > wav.shape[1]:
         raise DiffsepError(f"the {what} has {wav.shape[0]} channels and {wav.shape[1]} samples: pass [channels, samples]")
-    return wav.detach().float().cpu()
+    return wav.cpu()
 
 
 def save_audio(wav: Tensor, path: str | Path, samplerate: int, *, clip: str = "rescale", bits_per_sample: int = 16,

@@ -7,6 +7,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
+from diffsep.errors import DiffsepError
 from diffsep.types import Sigma
 
 
@@ -36,3 +37,16 @@ def shared_by_power(stems: Tensor, residual: Tensor, over: Sequence[int] | None 
     share = torch.zeros_like(stems[..., :1])
     share[:, chosen] = power_shares(stems[:, chosen].square().mean(-1, keepdim=True), 1)
     return stems + share * residual
+
+
+def as_rows(signal: Tensor, what: str, layout: str = "[batch, samples]") -> Tensor:
+    """``signal`` ``[T]`` or ``[N, T]`` as float32 ``[N, T]``; anything else, or a sample that is not
+    finite, is refused with one message naming ``what`` and the ``layout`` expected."""
+    if not isinstance(signal, Tensor):
+        raise DiffsepError(f"the {what} must be a torch tensor {layout}")
+    signal = signal[None] if signal.ndim == 1 else signal
+    if signal.ndim != 2:
+        raise DiffsepError(f"the {what} must be {layout} or [samples], got shape {list(signal.shape)}")
+    if not torch.isfinite(signal).all():
+        raise DiffsepError(f"the {what} contains NaN or infinite samples")
+    return signal.to(torch.float32)
