@@ -18,7 +18,7 @@ from diffsep.errors import DiffsepError
 from diffsep.evaluation.denoising import LEVELS
 from diffsep.priors import checkpoints, learned_io
 from diffsep.training import TrainConfig
-from diffsep.training.trainer import learning_rate_factor
+from diffsep.training.schedule import learning_rate_factor
 
 BIN = Path(sys.executable).parent
 ASSETS = Path(__file__).parents[1] / "diffsep" / "assets"

@@ -10,7 +10,6 @@ magnitude: the masks learn the phase-sensitive target, and quiet songs weigh as 
 from __future__ import annotations
 
 import json
-import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from diffsep.io.atomic import atomic_path
 from diffsep.masknet.network import MaskNet
 from diffsep.masknet.storage import save
 from diffsep.training.lineage import Lineage
+from diffsep.training.schedule import learning_rate_factor
 
 STATE, MODEL, LOG = "state.pt", "masknet.safetensors", "log.jsonl"
 
@@ -48,11 +48,6 @@ class MaskNetTraining:
     seed: int = 0
     save_minutes: float = 10.0
     export_dtype: str = "float16"
-
-
-def learning_rate(config: MaskNetTraining, step: int) -> float:
-    """A linear warm-up, then a half cosine down to zero at the last step."""
-    return config.lr * min(1.0, step / config.warmup) * 0.5 * (1 + math.cos(math.pi * min(step, config.steps) / config.steps))
 
 
 def remix(batch: Tensor, generator: torch.Generator) -> Tensor:
@@ -89,7 +84,7 @@ class _Run:
         batch = torch.stack([self.chunks[self.step * size + i] for i in range(size)])
         loss = spectral_loss(self.net, remix(batch, self.generator) if self.step % 2 == 0 else batch)
         for group in self.optimizer.param_groups:
-            group["lr"] = learning_rate(self.config, self.step)
+            group["lr"] = self.config.lr * learning_rate_factor(self.config.warmup, "cosine", self.config.steps, self.step)
         self.optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -30,6 +29,7 @@ from diffsep.tensors import expand_as
 from diffsep.training.config import TrainConfig
 from diffsep.training.ema import EMA
 from diffsep.training.lineage import Lineage
+from diffsep.training.schedule import learning_rate_factor
 
 
 def diffusion_loss(model: torch.nn.Module, clean: Tensor, sigmas: LogNormalSigma, preconditioning: Preconditioning, generator: torch.Generator) -> Tensor:
@@ -52,17 +52,6 @@ def mixture_level(chunks: Sequence[Tensor]) -> float:
 def _generator(device: torch.device, *key: int) -> torch.Generator:
     seed = int.from_bytes(hashlib.sha256(repr(key).encode()).digest()[:8], "little") >> 1
     return torch.Generator(device=device).manual_seed(seed)
-
-
-def learning_rate_factor(warmup: int, decay: str, steps: int, step: int) -> float:
-    """The learning rate's multiplier at optimizer ``step``: a linear warm-up over ``warmup`` steps,
-    then constant (``decay="constant"``) or a half cosine down to zero at ``steps`` (``"cosine"``)."""
-    if step < warmup:
-        return (step + 1) / warmup
-    if decay == "constant":
-        return 1.0
-    done = min(1.0, (step - warmup) / max(1, steps - warmup))
-    return 0.5 * (1.0 + math.cos(math.pi * done))
 
 
 class Trainer:
