@@ -1,6 +1,6 @@
 """Reproduce run S, the first shipped msdm prior and the root of the shipped prior's lineage
 (and the weak prior trained with the same budget). The runs chained from it, and the
-interpolation that ships now, are in docs/results.md ("Runs").
+interpolation that ships now, are in docs/runs.md.
 
 Data: mini-Slakh, seed 1, 800 songs of 12 s at 11025 Hz (split 80/10/10).
 Training: `small` preset, chunks of 16384 samples (1.5 s), batch 16, Adam 3e-4, EMA 0.999,

@@ -57,7 +57,7 @@ class Preset:
 
 FAST_BLEND = {"bass": 0.25, "drums": 0.0, "guitar": 0.1, "piano": 0.1}
 """The refinement's weight per stem in ``fast``, chosen on validation songs of three timbres
-(docs/results.md, "A mask network as the start"); stems of other priors keep 1."""
+(docs/experiments/2026-12-02-a-mask-network-as-the-start.md); stems of other priors keep 1."""
 
 PRESETS = {
     "fast": Preset("refine the mask network's stems: 20 levels from sigma 0.1 to 0.003 (rho 2), mean of 4 samples (80 evaluations), "

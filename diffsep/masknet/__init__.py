@@ -2,7 +2,7 @@
 
 MSDM's best separations refine a discriminative model's stems ("Demucs + Gibbs sampling"). A
 network trained to map a mixture to its stems on many timbres is a far better first separation
-of music it never heard than a Wiener filter (docs/results.md, "A mask network as the start"):
+of music it never heard than a Wiener filter (docs/experiments/2026-12-02-a-mask-network-as-the-start.md):
 ``--init masknet`` starts the refinement from it, and ``fast`` does.
 """
 

@@ -18,7 +18,7 @@ KIND = "masknet"
 SHIPPED = "masknet-timbres23.safetensors"
 """The mask network ``--init masknet`` (and so ``fast``) starts from: trained on the songs of
 ``timbres23`` (docs/data.md: four General MIDI SoundFonts, freepats, 14 recorded drum kits) at
-11025 Hz; docs/results.md, "A mask network as the start", says how and how well."""
+11025 Hz; docs/experiments/2026-12-02-a-mask-network-as-the-start.md, says how and how well."""
 
 
 def save(net: MaskNet, path: str | Path, dtype: torch.dtype = torch.float32, **extra: Any) -> Path:

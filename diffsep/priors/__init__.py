@@ -38,7 +38,7 @@ def weak_gaussian(checkpoint: str | None = None) -> GaussianPrior:
 
 
 DEFAULT_MSDM = "msdm-small.safetensors"
-"""The shipped joint prior: its lineage is in its metadata, its runs and commands in docs/results.md ("Runs")."""
+"""The shipped joint prior: its lineage is in its metadata, its runs and commands in docs/runs.md."""
 
 
 def _learned(kind: str, checkpoint: str | None, default: str | None, clamp: bool | None, device: str):

@@ -26,7 +26,8 @@ from diffsep.types import Prior
 
 STEREO = ("mid", "channels")
 """``mid``: separate the channels' mean once, then share each channel among the stems by the
-masks of that separation; ``channels``: separate each channel on its own (docs/results.md)."""
+masks of that separation; ``channels``: separate each channel on its own
+(docs/experiments/2026-12-01-whole-band-and-stereo-at-44-1-khz.md)."""
 BANDS = (*METHODS, "model")
 """How stems get the input's whole band (:mod:`diffsep.separation.fullband`), or ``model``: the
 prior's band only, resampled to the input's rate."""
@@ -37,7 +38,8 @@ SEGMENT_SECONDS = 12.0
 SEGMENT_CHUNKS = 2
 """Segments for a prior that does: this many of its training chunks. The shipped prior (1.49-s
 chunks) on 30-s songs: 2.97-s segments +0.73 dB over 12-s ones, 1.49-s +0.76; on a 6-s clip 1.49-s
-segments lose 1 dB where 2.97-s lose 0.3 (docs/results.md)."""
+segments lose 1 dB where 2.97-s lose 0.3
+(docs/experiments/2026-12-01-segment-length-the-cli-cuts-segments-of-two-training-chunks.md)."""
 
 
 @dataclass(frozen=True)
