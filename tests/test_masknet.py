@@ -7,7 +7,9 @@ import torch
 from typer.testing import CliRunner
 
 from diffsep.cli import app
+from diffsep.data.datasets import RandomChunks
 from diffsep.data.synth import SynthConfig, synthesize
+from diffsep.priors import checkpoints
 from diffsep.errors import DiffsepError
 from diffsep.initial import initial_stems
 from diffsep.masknet import MaskNet, load, save, shipped
@@ -98,3 +100,17 @@ def test_a_run_records_its_lineage_and_refuses_to_overwrite_another(data, tmp_pa
     assert result.exit_code != 0 and "--resume" in result.output
     result = CliRunner().invoke(app, ["train-masknet", "--data", str(data), "-o", str(tmp_path / "empty"), "--resume", "-q"])
     assert result.exit_code != 0 and "nothing to resume" in result.output
+
+
+def test_several_data_sets_train_together_and_are_all_in_the_lineage(data, tmp_path):
+    other = tmp_path / "other"
+    synthesize(SynthConfig(other, tracks=6, seconds=2.0, seed=5, sample_rate=11025))
+    _train(data, tmp_path / "run", "--data", str(other))
+    metadata = checkpoints.load(tmp_path / "run" / "masknet.safetensors")[1]
+    assert [entry["seed"] for entry in metadata["data"]] == [0, 5] and len(metadata["recipe"]["data"]) == 2
+    both = RandomChunks([data, other], "train", STEMS, 4096, 11025)
+    assert len(both.tracks) == len(RandomChunks(data, "train", STEMS, 4096, 11025).tracks) * 2
+    elsewhere = tmp_path / "elsewhere"
+    synthesize(SynthConfig(elsewhere, tracks=6, seconds=2.0, seed=6, sample_rate=8000))
+    result = CliRunner().invoke(app, ["train-masknet", "--data", str(data), "--data", str(elsewhere), "-o", str(tmp_path / "no"), "-q"])
+    assert result.exit_code == 1 and "different rates" in result.output

@@ -77,7 +77,7 @@ def _names(option: str | None) -> list[str]:
 
 @friendly
 def train_masknet(
-    data: Path = typer.Option(..., help="Data set in the MSDM layout made by `diffsep data` (its train split; dataset.json gives the rate)."),
+    data: List[Path] = typer.Option(..., help="Data set in the MSDM layout made by `diffsep data` (its train split; dataset.json gives the rate); repeat it to draw from several sets' songs together."),
     out: Path = typer.Option(..., "-o", "--out", help="Run folder: masknet.safetensors, state.pt, log.jsonl."),
     stems: str = typer.Option("bass,drums,guitar,piano", help="Comma-separated stem names, in the order of the prior it starts."),
     steps: int = typer.Option(7500, help="Optimizer steps in all (a resumed run continues to this)."),

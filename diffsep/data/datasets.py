@@ -74,7 +74,7 @@ class RandomChunks(Dataset):
     augmentation), drawn from ``(seed, epoch, i)`` so it is the same with any number of workers.
 
     Args:
-        root, split: the data set folder and split.
+        root, split: the data set folder (or several: their tracks together) and split.
         stems: stem names, in the order the model wants.
         length: chunk length in samples; shorter tracks are skipped.
         sample_rate: the files' rate (checked).
@@ -84,9 +84,10 @@ class RandomChunks(Dataset):
             drawn after it from the same seed.
     """
 
-    def __init__(self, root: Path, split: str, stems: Sequence[str], length: int, sample_rate: int,
+    def __init__(self, root: Path | Sequence[Path], split: str, stems: Sequence[str], length: int, sample_rate: int,
                  seed: int = 0, min_active: int = 0, items: int | None = None, augment: Sequence[str] = ()) -> None:
-        self.tracks = _open_tracks(Path(root), split, stems, sample_rate, length)
+        roots = [Path(root)] if isinstance(root, (str, Path)) else [Path(r) for r in root]
+        self.tracks = [track for folder in roots for track in _open_tracks(folder, split, stems, sample_rate, length)]
         self.length, self.sample_rate, self.seed, self.min_active = length, sample_rate, seed, min_active
         self.augment = check(augment)
         self.items = items or len(self.tracks)

@@ -34,7 +34,8 @@ STATE, MODEL, LOG = "state.pt", "masknet.safetensors", "log.jsonl"
 class MaskNetTraining:
     """One run of ``diffsep train-masknet`` (its options, same names)."""
 
-    data: Path
+    data: list[Path]
+    """Data sets whose training songs are drawn together (in proportion to their numbers)."""
     out: Path
     stems: list[str] = field(default_factory=lambda: ["bass", "drums", "guitar", "piano"])
     steps: int = 7500
@@ -48,6 +49,9 @@ class MaskNetTraining:
     seed: int = 0
     save_minutes: float = 10.0
     export_dtype: str = "float16"
+
+    def __post_init__(self) -> None:
+        self.data = [Path(self.data)] if isinstance(self.data, (str, Path)) else [Path(data) for data in self.data]
 
 
 def remix(batch: Tensor, generator: torch.Generator) -> Tensor:
@@ -74,7 +78,7 @@ class _Run:
         self.net = MaskNet(config.stems, rate, hidden=config.hidden, layers=config.layers)
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=config.lr, weight_decay=1e-4)
         self.generator = torch.Generator().manual_seed(config.seed + 1)
-        self.chunks = RandomChunks(Path(config.data), "train", config.stems, int(config.seconds * rate), rate,
+        self.chunks = RandomChunks(config.data, "train", config.stems, int(config.seconds * rate), rate,
                                    seed=config.seed + 7, min_active=2, items=1 << 62)
         self.step, self.cpu_seconds, self._clock = 0, 0.0, time.process_time()
 
@@ -115,14 +119,18 @@ def train(config: MaskNetTraining, resume: bool = False, progress: Callable[[int
     ``stop_at``, to go on later with ``resume``: the schedule still runs to ``steps``); the mask
     network is written to ``out/masknet.safetensors`` when it stops, the resumable state then, on
     Ctrl-C and every ``save_minutes``."""
-    out, manifest = Path(config.out), read_manifest(config.data)
-    if manifest.get("sample_rate") is None:
-        raise DiffsepError(f"{str(config.data)!r} has no dataset.json saying its sample rate; make it with `diffsep data`")
+    out, manifests = Path(config.out), [read_manifest(data) for data in config.data]
+    rates = {manifest.get("sample_rate") for manifest in manifests}
+    if None in rates:
+        raise DiffsepError(f"{', '.join(map(str, config.data))}: a data set without a dataset.json saying its sample rate; "
+                           "make it with `diffsep data`")
+    if len(rates) > 1:
+        raise DiffsepError(f"the data sets are at different rates ({', '.join(map(str, sorted(rates)))} Hz); render them at one")
     if (out / STATE).exists() != resume:
         raise DiffsepError(f"{str(out)!r} holds a run already: continue it with --resume, or choose another --out" if not resume
                            else f"nothing to resume in {str(out)!r}: start the run without --resume")
     out.mkdir(parents=True, exist_ok=True)
-    run = _Run(config, manifest["sample_rate"])
+    run = _Run(config, rates.pop())
     if resume:
         run.restore(out / STATE)
     run.net.train()
@@ -140,6 +148,6 @@ def train(config: MaskNetTraining, resume: bool = False, progress: Callable[[int
         run.save(out / STATE)
         raise
     run.save(out / STATE)
-    lineage = Lineage().extended(run.step, run.cpu_seconds, manifest)
-    recipe = asdict(config) | {"data": str(config.data), "out": str(config.out)}
+    lineage = Lineage().extended(run.step, run.cpu_seconds, *manifests)
+    recipe = asdict(config) | {"data": [str(data) for data in config.data], "out": str(config.out)}
     return save(run.net.eval(), out / MODEL, getattr(torch, config.export_dtype), **asdict(lineage), recipe=recipe)

@@ -20,6 +20,7 @@ class Lineage:
     def of(cls, metadata: dict[str, Any]) -> "Lineage":
         return cls(int(metadata.get("training_steps", 0)), float(metadata.get("cpu_hours", 0.0)), tuple(metadata.get("data", ())))
 
-    def extended(self, steps: int, cpu_seconds: float, data: dict[str, Any]) -> "Lineage":
-        sets = self.data if data in self.data else (*self.data, data)
+    def extended(self, steps: int, cpu_seconds: float, *data: dict[str, Any]) -> "Lineage":
+        """This lineage after ``steps`` more steps in ``cpu_seconds`` on the data sets ``data``."""
+        sets = self.data + tuple(manifest for manifest in data if manifest not in self.data)
         return Lineage(self.training_steps + steps, round(self.cpu_hours + cpu_seconds / 3600, 4), sets)
