@@ -14,9 +14,10 @@ each song in one piece instead, as this benchmark did before commit 38a3f49), at
 rate; SI-SDRi is scored on 4 s windows with a 2 s hop, skipping windows with at most one active
 source (diffsep.evaluation.metrics.Protocol).
 
-Two axes: songs no training run used in the training timbres, and the same songs rendered with a
-SoundFont no training run used (docs/data.md names it); each --data set gives its own rows,
-labelled with the SoundFonts of its manifest. The Gaussian baselines are fitted on the first
+Axes: songs no training run used in the training timbres, the same songs rendered with a
+SoundFont no training run used (docs/data.md names it), and pieces by composers no run trained on
+(`diffsep data corpus`, docs/data.md); each --data set gives its own rows, labelled with the
+SoundFonts (and composers) of its manifest. The Gaussian baselines are fitted on the first
 set's train split, so a held-out timbre is not fitted either.
 
 Run (test set rendered with a seed no training run used):
@@ -195,7 +196,9 @@ def references(args: argparse.Namespace, stems: list[str], rate: int) -> dict[st
         for folder in tracks(root, args.split)[: args.tracks]:
             track = Track.open(folder, stems, rate)
             songs.append(track.read(0, track.frames))
-        found[f"{len(songs)} held-out songs, {timbres(root)}"] = songs
+        composers = read_manifest(root).get("composers")  # a corpus set: pieces by these composers
+        what = f"pieces by {'+'.join(composers)}" if composers else "held-out songs"
+        found[f"{len(songs)} {what}, {timbres(root)}"] = songs
     example = torch.stack([audio.read(EXAMPLE / "reference" / f"{stem}.wav", rate)[0].mean(0) for stem in stems])
     return {**found, "bundled example": [example]}
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from diffsep.cli import app
 from diffsep.data.composer import CRASH, HAT, KICK, SNARE
-from diffsep.data.corpus import BASS_CEILING, COMPOSERS, CorpusConfig, Score, drum_hits, read_score, works
+from diffsep.data.corpus import BASS_CEILING, COMPOSERS, HELD_OUT, CorpusConfig, Score, drum_hits, read_score, works
 from diffsep.data.synth import synthesize
 from diffsep.errors import DiffsepError
 
@@ -28,6 +28,12 @@ def test_bach_is_refused_before_any_work(tmp_path):
         assert not (tmp_path / "out").exists()
     assert not {"bach", "cpebach"} & set(COMPOSERS)
     assert not any("/bach/" in work for composer in COMPOSERS for work in works(composer))
+
+
+def test_the_held_out_composers_are_not_drawn_by_default_and_warn_when_asked_for(tmp_path, capsys):
+    assert not set(HELD_OUT) & set(COMPOSERS)
+    CorpusConfig(tmp_path / "set", tracks=1, seconds=2.0, seed=0, sample_rate=8000, composers=("haydn",))
+    assert "held out" in capsys.readouterr().err
 
 
 def test_an_unknown_composer_is_one_clear_error():

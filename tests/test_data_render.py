@@ -85,3 +85,20 @@ def test_stems_of_one_song_are_dependent():
     same = np.mean([correlation(s["bass"], s["drums"]) for s in songs])
     different = np.mean([correlation(a["bass"], b["drums"]) for a, b in zip(songs, songs[1:] + songs[:1])])
     assert same > 0.15 and same > 3 * abs(different), (same, different)
+
+
+def test_an_interrupted_render_resumes_to_the_same_set(tmp_path):
+    whole = SynthConfig(tmp_path / "whole", tracks=10, seconds=1.0, seed=4, sample_rate=8000)
+    synthesize(whole)
+    partial = SynthConfig(tmp_path / "partial", tracks=20, seconds=1.0, seed=4, sample_rate=8000)
+    synthesize(partial)  # another --tracks: tracks 8-9 are train here, validation and test in `whole`
+    (tmp_path / "partial" / "train" / "Track00003" / "song.mid").unlink()  # a track cut short
+    rendered = []
+    counts = synthesize(SynthConfig(tmp_path / "partial", tracks=10, seconds=1.0, seed=4, sample_rate=8000), resume=True,
+                        progress=rendered.append)
+    assert counts == {"train": 8, "validation": 1, "test": 1} and len(rendered) == 10
+    files = sorted(p.relative_to(tmp_path / "whole") for p in (tmp_path / "whole").rglob("*.*"))
+    assert files == sorted(p.relative_to(tmp_path / "partial") for p in (tmp_path / "partial").rglob("*.*"))
+    for path in files:
+        if path.suffix == ".wav":
+            assert (tmp_path / "whole" / path).read_bytes() == (tmp_path / "partial" / path).read_bytes(), path

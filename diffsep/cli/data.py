@@ -15,6 +15,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Make or prep
 OUT = typer.Option(..., "--out", "-o", help="Output folder: OUT/{train,validation,test}/<track>/<stem>.wav.")
 RATE = typer.Option(22050, "--sample-rate", help="Sample rate of the written files, Hz.")
 OVERWRITE = typer.Option(False, "--overwrite", help="Write into a non-empty OUT.")
+RESUME = typer.Option(False, "--resume", help="Continue an interrupted render into OUT: tracks already written whole are kept (a track depends on --seed and its index alone), others are removed.")
 SOUNDFONT = typer.Option(
     None, "--soundfont", metavar="[STEM=]PATH",
     help="A General MIDI SoundFont (.sf2/.sf3) or a folder of them to draw each stem's timbre from; "
@@ -52,12 +53,13 @@ def synth(
     soundfont: Optional[List[str]] = SOUNDFONT,
     one_soundfont: float = ONE_SOUNDFONT,
     overwrite: bool = OVERWRITE,
+    resume: bool = RESUME,
 ) -> None:
     """Compose and render procedural four-stem songs (bass, drums, guitar, piano)."""
     from diffsep.data.synth import SynthConfig
 
     _check_rate(sample_rate)
-    _make(SynthConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ()), one_soundfont), workers, overwrite)
+    _make(SynthConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ()), one_soundfont), workers, overwrite, resume)
 
 
 @app.command("corpus")
@@ -74,21 +76,23 @@ def corpus(
     soundfont: Optional[List[str]] = SOUNDFONT,
     one_soundfont: float = ONE_SOUNDFONT,
     overwrite: bool = OVERWRITE,
+    resume: bool = RESUME,
 ) -> None:
     """Excerpts of real multi-part scores (music21's corpus) as four-stem songs, drums in their meter."""
     from diffsep.data.corpus import CorpusConfig
 
     _check_rate(sample_rate)
     names = tuple(name.strip() for name in composers.split(",") if name.strip())
-    _make(CorpusConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ()), one_soundfont, composers=names), workers, overwrite)
+    _make(CorpusConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ()), one_soundfont, composers=names), workers,
+          overwrite, resume)
 
 
-def _make(config, workers: int, overwrite: bool) -> None:
+def _make(config, workers: int, overwrite: bool, resume: bool) -> None:
     """Render ``config``'s tracks with a progress bar, then say how many went to each split."""
     from diffsep.data.synth import synthesize
 
     with progress_bar("rendering songs", config.tracks) as advance:
-        counts = synthesize(config, workers, overwrite, advance)
+        counts = synthesize(config, workers, overwrite, advance, resume)
     typer.echo(f"wrote {config.tracks} tracks to {config.out}: " + ", ".join(f"{n} {split}" for split, n in counts.items()))
 
 

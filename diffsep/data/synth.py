@@ -6,6 +6,7 @@ sequence ``(seed, i)`` alone, so the same files come out with one worker or many
 
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,27 +95,39 @@ class TrackMaker(Protocol):
     def manifest(self, counts: dict[str, int]) -> dict: ...
 
 
-def synthesize(config: TrackMaker, workers: int = 1, overwrite: bool = False, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+def synthesize(config: TrackMaker, workers: int = 1, overwrite: bool = False, progress: Callable[[int], None] | None = None,
+               resume: bool = False) -> dict[str, int]:
     """Write ``config.tracks`` tracks (in parallel processes with ``workers`` > 1); returns the
-    number per split, and writes the set's manifest."""
-    prepare_output(config.out, overwrite)
+    number per split, and writes the set's manifest. With ``resume``, the tracks already complete
+    in ``config.out`` are kept (a track depends on the seed and its index alone, whatever the
+    number of tracks) and those that are not this set's are removed."""
+    prepare_output(config.out, overwrite or resume)
+    folders = {index: config.out / split_of(index, config.tracks) / track_name(index) for index in range(config.tracks)}
+    kept = {index for index, folder in folders.items() if resume and _complete(folder)}
+    if resume:
+        for folder in set(config.out.glob("*/Track*")) - {folders[index] for index in kept}:
+            shutil.rmtree(folder)
     counts: dict[str, int] = {}
-    for split in _run(config, workers):
+    for split in [split_of(index, config.tracks) for index in sorted(kept)] + list(_run(config, workers, sorted(set(folders) - kept))):
         counts[split] = counts.get(split, 0) + 1
         if progress is not None:
             progress(1)
-    write_manifest(config.out, config.manifest(counts))
+    write_manifest(config.out, config.manifest({split: counts[split] for split in ("train", "validation", "test") if split in counts}))
     return counts
+
+
+def _complete(folder: Path) -> bool:
+    """Whether a track was written whole (its MIDI file is written last)."""
+    return (folder / "metadata.json").is_file() and (folder / "song.mid").is_file()
 
 
 def _make_track(config: TrackMaker, index: int) -> str:
     return config.make_track(index)
 
 
-def _run(config: TrackMaker, workers: int) -> Iterator[str]:
-    indices = range(config.tracks)
+def _run(config: TrackMaker, workers: int, indices: list[int]) -> Iterator[str]:
     if workers <= 1:
         yield from (config.make_track(index) for index in indices)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_make_track, [config] * config.tracks, indices, chunksize=1)
+        yield from pool.map(_make_track, [config] * len(indices), indices, chunksize=1)
