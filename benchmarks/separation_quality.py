@@ -51,6 +51,7 @@ from diffsep.data.layout import read_manifest, tracks
 from diffsep.evaluation.metrics import Protocol
 from diffsep.initial import masknet, wiener
 from diffsep.io import audio
+from diffsep.presets import PRESETS
 from diffsep.priors import learned_io
 from diffsep.priors.fitting import fit_gaussian
 from diffsep.priors.gaussian import GaussianPrior
@@ -124,6 +125,10 @@ LEARNED = {  # name -> (preset, the settings over it: diffsep.separation.setting
 }
 
 
+LEARNED_INIT = {name: options.get("init", PRESETS[preset].init) for name, (preset, options) in LEARNED.items()}
+"""Each configuration's start (``masknet``, ``wiener``, a folder, or None for noise)."""
+
+
 def ideal_ratio_mask(mixture: torch.Tensor, stems: torch.Tensor, n_fft: int = 2048) -> torch.Tensor:
     """Oracle: each stem's power share of the mixture's STFT; ``stems`` ``[S, T]``."""
     window = torch.hann_window(n_fft)
@@ -158,9 +163,11 @@ def engine_method(prior, preset: str, options: dict, start: Callable[[torch.Tens
     return run
 
 
-def learned_methods(paths: list[Path], configs: list[str], wiener_init: Path | None = None) -> dict[str, tuple[Method, dict]]:
+def learned_methods(paths: list[Path], configs: list[str], wiener_init: Path | None = None,
+                    masknet_init: Path | None = None) -> dict[str, tuple[Method, dict]]:
     """``wiener_init``: a Gaussian checkpoint whose Wiener filter, at each prior's rate, replaces
-    the shipped start filter as the initial separation of the refining configurations."""
+    the shipped start filter as the initial separation of the refining configurations;
+    ``masknet_init``: a mask network's file that replaces the shipped one."""
     methods = {}
     custom = GaussianPrior.load(str(wiener_init)) if wiener_init else None
     for path in paths:
@@ -168,8 +175,11 @@ def learned_methods(paths: list[Path], configs: list[str], wiener_init: Path | N
         lineage = {k: v for k, v in prior_metadata(path).items() if k in ("training_steps", "cpu_hours")}
         tag = f"{path.stem} ({lineage.get('training_steps', '?')} steps, {lineage.get('cpu_hours', '?')} CPU-h)"
         tag += f", init {wiener_init.name}" if wiener_init else ""
+        tag += f", mask network {masknet_init}" if masknet_init else ""
         for config in configs:
             preset, options = LEARNED[config]
+            if masknet_init and LEARNED_INIT[config] == "masknet":
+                options = {**options, "init": str(masknet_init)}
             start = custom.at_rate(prior.sample_rate).posterior_mean if custom and options.get("init") == "wiener" else None
             methods[f"{prior.kind} {config}: {tag}"] = (engine_method(prior, preset, options, start), {"checkpoint": str(path), **lineage})
     return methods
@@ -229,6 +239,8 @@ def main() -> None:
                         help="also the mean of 1 and 4 posterior samples of the fitted Gaussian (minutes per set)")
     parser.add_argument("--wiener-init", type=Path, default=None,
                         help="Gaussian checkpoint (diffsep fit-gaussian) to refine from instead of the shipped Wiener filter")
+    parser.add_argument("--masknet", type=Path, default=None,
+                        help="a mask network's file (diffsep train-masknet) in place of the shipped one, as the start and as a row")
     parser.add_argument("--write", action="store_true", help="replace the marked block of docs/results.md")
     args = parser.parse_args()
     paths = args.msdm or [Path(diffsep.priors.__file__).parent.parent / "assets" / diffsep.priors.DEFAULT_MSDM]
@@ -240,10 +252,12 @@ def main() -> None:
         methods[f"Wiener filter (Gaussian fitted on {timbres(args.data[0])} train, posterior mean)"] = (gaussian.posterior_mean, {})
         methods["Wiener filter (shipped start filter, what --init wiener starts from)"] = (wiener(first), {})
         methods["mask network (shipped, what --init masknet starts from)"] = (masknet(first), {})
+        if args.masknet:
+            methods[f"mask network ({args.masknet})"] = (masknet(first, str(args.masknet)), {})
         for k in (1, 4) if args.gaussian_samples else ():
             methods[f"Gaussian fitted on {timbres(args.data[0])} train + dirac T=50, mean of {k}"] = (posterior_mean(gaussian, k, 50), {})
         methods["ideal ratio mask (oracle)"] = (None, {})
-    methods.update(learned_methods(paths, [c.strip() for c in args.configs.split(",") if c.strip()], args.wiener_init))
+    methods.update(learned_methods(paths, [c.strip() for c in args.configs.split(",") if c.strip()], args.wiener_init, args.masknet))
     rows = []
     for name, (method, extra) in methods.items():
         for where, songs in references(args, stems, rate).items():
