@@ -1,7 +1,10 @@
-"""The Python API: separate, generate and impute with any prior, likelihood and sampler.
+"""The building blocks: separate, generate and impute with any prior, likelihood and sampler.
 
 Each call composes ``Posterior(prior, likelihood)`` and hands it to a sampler over a Karras
-schedule; components are objects or registered names.
+schedule, on tensors at the prior's rate, in one piece; components are objects or registered
+names. :func:`separate` draws one posterior sample per batch item (MSDM's sampler by default):
+the step the separation engine (:mod:`diffsep.separation.engine`, under ``diffsep.Separator`` and
+``diffsep run``) takes on every segment before it averages the samples, blends and post-filters.
 """
 
 from __future__ import annotations
