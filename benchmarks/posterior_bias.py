@@ -2,7 +2,7 @@
 
 On the exact Gaussian prior the separation posterior mean is the multichannel Wiener filter and
 the imputation posterior mean is the conditional mean; the sampler's own mean is exact too
-(``diffsep.analysis.sampler_mean``). The relative L2 distance between them is the bias of the
+(``diffsep.samplers.analysis.sampler_mean``). The relative L2 distance between them is the bias of the
 method at a given budget, free of Monte-Carlo error.
 
 Run: .venv/bin/python benchmarks/posterior_bias.py   (prints one JSON object per setting)

@@ -19,11 +19,11 @@ def gaussian(checkpoint: str | None = None, weak: bool = False) -> GaussianPrior
 
 
 WIENER_START = "gaussian-kits.safetensors"
-"""The Gaussian whose Wiener filter ``--init wiener`` (and so ``fast``) refines and blends with:
-fitted at 11025 Hz on the 400 training songs of ``data synth --seed 30 --tracks 500`` (TimGM6mb,
-each song's drum kit drawn among its eight; docs/results.md, "Blending the refinement with its
-start"); a prior above 11025 Hz starts from the full-band :data:`DEFAULT_GAUSSIAN` instead
-(:func:`diffsep.initial.wiener`)."""
+"""The Gaussian whose Wiener filter ``--init wiener`` refines (``fast`` starts from the mask
+network since 2026-12-02 night): fitted at 11025 Hz on the 400 training songs of ``data synth
+--seed 30 --tracks 500`` (TimGM6mb, each song's drum kit drawn among its eight;
+docs/experiments/2026-12-02-blending-the-refinement-with-its-start.md); a prior above 11025 Hz
+starts from the full-band :data:`DEFAULT_GAUSSIAN` instead (:func:`diffsep.initial.wiener`)."""
 
 
 def wiener_start() -> GaussianPrior:
