@@ -105,9 +105,9 @@ def test_a_run_records_its_lineage_and_refuses_to_overwrite_another(data, tmp_pa
 def test_several_data_sets_train_together_and_are_all_in_the_lineage(data, tmp_path):
     other = tmp_path / "other"
     synthesize(SynthConfig(other, tracks=6, seconds=2.0, seed=5, sample_rate=11025))
-    _train(data, tmp_path / "run", "--data", str(other))
+    _train(data, tmp_path / "run", "--data", str(other), "--data", str(other))  # the second set given twice: drawn twice as often
     metadata = checkpoints.load(tmp_path / "run" / "masknet.safetensors")[1]
-    assert [entry["seed"] for entry in metadata["data"]] == [0, 5] and len(metadata["recipe"]["data"]) == 2
+    assert [entry["seed"] for entry in metadata["data"]] == [0, 5] and len(metadata["recipe"]["data"]) == 3
     both = RandomChunks([data, other], "train", STEMS, 4096, 11025)
     assert len(both.tracks) == len(RandomChunks(data, "train", STEMS, 4096, 11025).tracks) * 2
     elsewhere = tmp_path / "elsewhere"

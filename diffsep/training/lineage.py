@@ -22,5 +22,8 @@ class Lineage:
 
     def extended(self, steps: int, cpu_seconds: float, *data: dict[str, Any]) -> "Lineage":
         """This lineage after ``steps`` more steps in ``cpu_seconds`` on the data sets ``data``."""
-        sets = self.data + tuple(manifest for manifest in data if manifest not in self.data)
-        return Lineage(self.training_steps + steps, round(self.cpu_hours + cpu_seconds / 3600, 4), sets)
+        sets = list(self.data)
+        for manifest in data:  # each set once, however often it was given
+            if manifest not in sets:
+                sets.append(manifest)
+        return Lineage(self.training_steps + steps, round(self.cpu_hours + cpu_seconds / 3600, 4), tuple(sets))
