@@ -10,7 +10,7 @@ result is what ``config.json`` records: what ran, not what was asked.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import torch
@@ -74,8 +74,6 @@ class Settings:
     """The network's precision as it runs: fp32, bf16 or fp16."""
     keep_model_sr: bool = False
     write_samples: bool = False
-    sums_to_mixture: bool = field(default=True, repr=False)
-    """Whether the likelihood's stems add up to the mixture (then the whole band is shared out)."""
 
     def schedule(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in SCHEDULE}
@@ -122,7 +120,7 @@ def resolve(prior: Prior, preset: str = DEFAULT_PRESET, likelihood: str = "dirac
         post_filter=filtered and band != "masks", band=band, stereo=stereo,
         segment=default_segment(prior) if segment is None else float(segment), overlap=overlap, seed=seed,
         batch_size=batch_size, device=device, precision=resolve_precision(precision, device, network),
-        keep_model_sr=keep_model_sr, write_samples=write_samples, sums_to_mixture=sums)
+        keep_model_sr=keep_model_sr, write_samples=write_samples)
 
 
 def default_segment(prior: Prior) -> float:
