@@ -140,14 +140,15 @@ class SpectralDenoiser(nn.Module):
     def masks(self, spec: Tensor, c_noise: Tensor) -> Tensor:
         """Complex masks ``[B, S, F, N]`` of magnitude below one, for noisy spectra ``spec`` (in c_in units)."""
         batch, _, _, frames = spec.shape
-        features = spec.abs().add(1e-3).log().permute(0, 3, 1, 2).reshape(batch, frames, -1) * self.scale + self.shift
+        log_magnitude = spec.abs().add(1e-3).log()
+        features = log_magnitude.permute(0, 3, 1, 2).reshape(batch, frames, -1) * self.scale + self.shift
         gain, bias = self.film(self.noise(c_noise))[:, None].chunk(2, -1)
         projected = torch.tanh(self.project_norm(self.project(features)) * (1 + gain) + bias)
         context, _ = self.rnn(projected)
         hidden = self.head[:-1](torch.cat([projected, context], -1))
         raw = self.per_bin(self.head[-1](hidden), 2)
         if self.local is not None:
-            local = torch.cat([self.phase_advance(spec), spec.abs().add(1e-3).log()[..., None]], -1)
+            local = torch.cat([self.phase_advance(spec), log_magnitude[..., None]], -1)
             raw = self.local(raw, self.per_bin(self.detail(hidden), self.rank), local)
         mask = torch.view_as_complex(raw.float().contiguous())
         magnitude = mask.abs()
