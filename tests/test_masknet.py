@@ -70,9 +70,13 @@ def test_a_network_of_other_stems_is_refused(tmp_path):
         initial_stems(str(tmp_path / "two.safetensors"), torch.zeros(1, 4000), build_prior("gaussian"))
 
 
-def _train(data, out, *extra):
-    options = ["--steps", "4", "--batch-size", "2", "--seconds", "0.5", "--hidden", "32", "--layers", "1", "-q"]
-    result = CliRunner().invoke(app, ["train-masknet", "--data", str(data), "-o", str(out), *options, *extra])
+def _invoke(data, out, *extra, shape=("--hidden", "32", "--layers", "1")):
+    options = ["--steps", "4", "--batch-size", "2", "--seconds", "0.5", *shape, "-q"]
+    return CliRunner().invoke(app, ["train-masknet", "--data", str(data), "-o", str(out), *options, *extra])
+
+
+def _train(data, out, *extra, **shape):
+    result = _invoke(data, out, *extra, **shape)
     assert result.exit_code == 0, result.output
     return result
 
@@ -114,3 +118,28 @@ def test_several_data_sets_train_together_and_are_all_in_the_lineage(data, tmp_p
     synthesize(SynthConfig(elsewhere, tracks=6, seconds=2.0, seed=6, sample_rate=8000))
     result = CliRunner().invoke(app, ["train-masknet", "--data", str(data), "--data", str(elsewhere), "-o", str(tmp_path / "no"), "-q"])
     assert result.exit_code == 1 and "different rates" in result.output
+
+
+def test_a_run_started_from_a_network_starts_exactly_as_it_and_extends_its_lineage(data, tmp_path):
+    _train(data, tmp_path / "base")
+    base = tmp_path / "base" / "masknet.safetensors"
+    _train(data, tmp_path / "same", "--init-from", str(base), "--steps", "0", shape=())
+    assert all(torch.equal(a, b) for a, b in zip(load(base).state_dict().values(), load(tmp_path / "same" / "masknet.safetensors").state_dict().values()))
+    other = tmp_path / "other"
+    synthesize(SynthConfig(other, tracks=6, seconds=2.0, seed=5, sample_rate=11025))
+    _train(other, tmp_path / "tuned", "--init-from", str(base), "--steps", "3", shape=())
+    metadata = checkpoints.load(tmp_path / "tuned" / "masknet.safetensors")[1]
+    assert metadata["training_steps"] == 4 + 3 and [entry["seed"] for entry in metadata["data"]] == [0, 5]
+    assert metadata["network"]["hidden"] == 32 and metadata["recipe"]["init_from"] == str(base)
+    assert not torch.equal(load(base).state_dict()["shift"], load(tmp_path / "tuned" / "masknet.safetensors").state_dict()["shift"])
+
+
+def test_a_network_started_from_a_file_keeps_its_shape_and_rate(data, tmp_path):
+    _train(data, tmp_path / "base")
+    base = str(tmp_path / "base" / "masknet.safetensors")
+    result = _invoke(data, tmp_path / "wider", "--init-from", base, shape=("--hidden", "64"))
+    assert result.exit_code == 1 and "keeps its shape" in result.output
+    slower = tmp_path / "slower"
+    synthesize(SynthConfig(slower, tracks=6, seconds=2.0, seed=6, sample_rate=8000))
+    result = _invoke(slower, tmp_path / "other-rate", "--init-from", base, shape=())
+    assert result.exit_code == 1 and "8000 Hz" in result.output

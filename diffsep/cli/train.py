@@ -86,10 +86,11 @@ def train_masknet(
     seconds: float = typer.Option(4.0, help="Window length, seconds."),
     lr: float = typer.Option(1e-3, help="AdamW learning rate, after a linear warm-up, down a half cosine to 0 at --steps."),
     warmup: int = typer.Option(500, help="Warm-up steps."),
-    hidden: int = typer.Option(256, help="Width of the network."),
-    layers: int = typer.Option(2, help="LSTM layers."),
+    hidden: Optional[int] = typer.Option(None, help="Width of the network [default: 256, or --init-from's]."),
+    layers: Optional[int] = typer.Option(None, help="LSTM layers [default: 2, or --init-from's]."),
     seed: int = typer.Option(0, help="Seed of weights, windows and remixes."),
     save_minutes: float = typer.Option(10.0, help="Minutes between saves of the resumable state."),
+    init_from: Optional[Path] = typer.Option(None, "--init-from", help="Start from this mask network's weights (e.g. the shipped one): its stems, rate and shape; a fresh optimizer and step 0. Its steps and CPU-hours carry into the new network's metadata."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where its last save left it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -97,7 +98,8 @@ def train_masknet(
     from diffsep.masknet.training import MaskNetTraining, train
 
     config = MaskNetTraining(data=data, out=out, stems=_names(stems), steps=steps, stop_at=stop_at, batch_size=batch_size,
-                             seconds=seconds, lr=lr, warmup=warmup, hidden=hidden, layers=layers, seed=seed, save_minutes=save_minutes)
+                             seconds=seconds, lr=lr, warmup=warmup, hidden=hidden, layers=layers, seed=seed, save_minutes=save_minutes,
+                             init_from=init_from)
     written = _interruptible(lambda advance: train(config, resume=resume, progress=advance), steps, quiet, out)
     typer.echo(f"wrote {written}")
 

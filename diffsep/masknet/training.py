@@ -23,7 +23,8 @@ from diffsep.data.layout import read_manifest
 from diffsep.errors import DiffsepError
 from diffsep.io.atomic import atomic_path
 from diffsep.masknet.network import MaskNet
-from diffsep.masknet.storage import save
+from diffsep.masknet.storage import load, save
+from diffsep.priors import checkpoints
 from diffsep.training.lineage import Lineage
 from diffsep.training.schedule import learning_rate_factor
 
@@ -44,14 +45,33 @@ class MaskNetTraining:
     seconds: float = 4.0
     lr: float = 1e-3
     warmup: int = 500
-    hidden: int = 256
-    layers: int = 2
+    hidden: int | None = None
+    """Width of the network [default: 256, or ``init_from``'s]."""
+    layers: int | None = None
+    """LSTM layers [default: 2, or ``init_from``'s]."""
     seed: int = 0
     save_minutes: float = 10.0
     export_dtype: str = "float16"
+    init_from: Path | None = None
+    """A mask network file to start from (its weights, stems, rate and shape; a fresh optimizer
+    and step 0): a fine-tuning on other data. Its lineage carries into the new network's."""
 
     def __post_init__(self) -> None:
         self.data = [Path(self.data)] if isinstance(self.data, (str, Path)) else [Path(data) for data in self.data]
+        shape = {"hidden": 256, "layers": 2}
+        if self.init_from is not None:
+            self.init_from = Path(self.init_from)
+            _, metadata = checkpoints.load(self.init_from)
+            shape = {name: metadata["network"][name] for name in shape}
+            for name, value in shape.items():
+                if getattr(self, name) not in (None, value):
+                    raise DiffsepError(f"--{name} {getattr(self, name)} differs from {str(self.init_from)!r}'s {value}: "
+                                       f"a network started from a file keeps its shape (leave --{name} out)")
+            if metadata["stems"] != self.stems:
+                raise DiffsepError(f"{str(self.init_from)!r} separates {','.join(metadata['stems'])}, not {','.join(self.stems)}: "
+                                   "give --stems in its order")
+        self.hidden = self.hidden if self.hidden is not None else shape["hidden"]
+        self.layers = self.layers if self.layers is not None else shape["layers"]
 
 
 def remix(batch: Tensor, generator: torch.Generator) -> Tensor:
@@ -75,7 +95,13 @@ class _Run:
     def __init__(self, config: MaskNetTraining, rate: int) -> None:
         self.config = config
         torch.manual_seed(config.seed)
-        self.net = MaskNet(config.stems, rate, hidden=config.hidden, layers=config.layers)
+        if config.init_from is None:
+            self.net, self.before = MaskNet(config.stems, rate, hidden=config.hidden, layers=config.layers), Lineage()
+        else:
+            self.net, self.before = load(config.init_from), Lineage.of(checkpoints.load(config.init_from)[1])
+            if self.net.sample_rate != rate:
+                raise DiffsepError(f"{str(config.init_from)!r} separates at {self.net.sample_rate} Hz, the data is at {rate} Hz: "
+                                   "render the data at the network's rate")
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=config.lr, weight_decay=1e-4)
         self.generator = torch.Generator().manual_seed(config.seed + 1)
         self.chunks = RandomChunks(config.data, "train", config.stems, int(config.seconds * rate), rate,
@@ -148,6 +174,7 @@ def train(config: MaskNetTraining, resume: bool = False, progress: Callable[[int
         run.save(out / STATE)
         raise
     run.save(out / STATE)
-    lineage = Lineage().extended(run.step, run.cpu_seconds, *manifests)
-    recipe = asdict(config) | {"data": [str(data) for data in config.data], "out": str(config.out)}
+    lineage = run.before.extended(run.step, run.cpu_seconds, *manifests)
+    recipe = asdict(config) | {"data": [str(data) for data in config.data], "out": str(config.out),
+                               "init_from": config.init_from and str(config.init_from)}
     return save(run.net.eval(), out / MODEL, getattr(torch, config.export_dtype), **asdict(lineage), recipe=recipe)
