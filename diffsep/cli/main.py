@@ -14,7 +14,7 @@ from diffsep.cli.common import (BLEND, CORRECTOR_STEPS, INIT, INIT_SIGMA, NUM_SA
                                 parse_known, parse_option, prior_options)
 from diffsep.cli.data import app as data_app
 from diffsep.cli.train import train as train_command
-from diffsep.cli.train import train_masknet
+from diffsep.cli.train import bag, train_masknet
 from diffsep.errors import DiffsepError
 from diffsep.separation.settings import OVERLAP
 
@@ -26,6 +26,7 @@ app = typer.Typer(
 app.add_typer(data_app, name="data")
 app.command("train")(train_command)
 app.command("train-masknet")(train_masknet)
+app.command("bag")(bag)
 app.command("generate")(tasks.generate)
 app.command("impute")(tasks.impute)
 app.command("evaluate")(tasks.evaluate)

@@ -8,6 +8,7 @@ from typing import Any, Callable, List, Optional
 import typer
 
 from diffsep.cli.common import PLUGIN, friendly, load_plugins, progress_bar
+from diffsep.errors import DiffsepError
 
 
 @friendly
@@ -46,7 +47,7 @@ def train(
     plugin: List[str] = PLUGIN,
 ) -> None:
     """Train a learned prior. Many GPUs or machines: `accelerate launch -m diffsep.cli train ...`."""
-    from diffsep.errors import DiffsepError, warn
+    from diffsep.errors import warn
     from diffsep.training import TrainConfig
     from diffsep.training import train as run
 
@@ -102,6 +103,25 @@ def train_masknet(
                              init_from=init_from)
     written = _interruptible(lambda advance: train(config, resume=resume, progress=advance), steps, quiet, out)
     typer.echo(f"wrote {written}")
+
+
+@friendly
+def bag(
+    networks: List[Path] = typer.Argument(..., help="Mask networks (.safetensors of `diffsep train-masknet`), two or more.", show_default=False),
+    out: Path = typer.Option(..., "-o", "--out", help="The bag to write (.safetensors); use it as `--init FILE`."),
+    weights: Optional[str] = typer.Option(None, help="Comma-separated weights of the networks' masks, in their order [default: equal]."),
+) -> None:
+    """A bag of mask networks: one file whose masks are the networks' masks averaged (with weights)."""
+    from diffsep.masknet import save_bag
+
+    parsed = None
+    if weights is not None:
+        try:
+            parsed = [float(w) for w in weights.split(",")]
+        except ValueError:
+            raise DiffsepError(f"--weights takes numbers separated by commas, got {weights!r}") from None
+    written = save_bag(networks, out, parsed)
+    typer.echo(f"wrote {written}: a bag of {len(networks)} mask networks")
 
 
 def _interruptible(run: Callable[[Callable[[int], None]], Any], steps: int, quiet: bool, out: Path) -> Any:

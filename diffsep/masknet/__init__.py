@@ -6,7 +6,8 @@ of music it never heard than a Wiener filter (docs/experiments/2026-12-02-a-mask
 ``--init masknet`` starts the refinement from it, and ``fast`` does.
 """
 
-from diffsep.masknet.network import MaskNet
-from diffsep.masknet.storage import KIND, load, save, shipped
+from diffsep.masknet.bag import Bag
+from diffsep.masknet.network import MaskNet, MaskSeparator
+from diffsep.masknet.storage import KIND, load, save, save_bag, shipped
 
-__all__ = ["KIND", "MaskNet", "load", "save", "shipped"]
+__all__ = ["KIND", "Bag", "MaskNet", "MaskSeparator", "load", "save", "save_bag", "shipped"]

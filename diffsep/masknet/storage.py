@@ -1,4 +1,4 @@
-"""Mask networks in safetensors files: weights and what rebuilds them, no code executed."""
+"""Mask networks (and bags of them) in safetensors files: weights and what rebuilds them, no code executed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 import torch
 
 from diffsep.errors import DiffsepError
-from diffsep.masknet.network import MaskNet
+from diffsep.masknet.bag import Bag
+from diffsep.masknet.network import MaskNet, MaskSeparator
 from diffsep.priors import checkpoints
 
 KIND = "masknet"
@@ -24,22 +25,43 @@ SHIPPED = "masknet-timbres23.safetensors"
 def save(net: MaskNet, path: str | Path, dtype: torch.dtype = torch.float32, **extra: Any) -> Path:
     """Write ``net``'s weights (stored as ``dtype``) with its stems, rate and shape; ``extra``
     (its training's lineage) goes into the metadata."""
+    return _write(net, path, dtype, {"network": net.config, **extra})
+
+
+def save_bag(paths: list[str | Path], out: str | Path, weights: list[float] | None = None,
+             dtype: torch.dtype = torch.float16) -> Path:
+    """Write the bag of the mask networks in ``paths`` (:class:`~diffsep.masknet.bag.Bag`), each
+    member with its own shape, lineage and recipe, and the file it came from."""
+    members = [checkpoints.load(path)[1] for path in paths]
+    if any("members" in member for member in members):
+        raise DiffsepError("a bag holds single mask networks, not bags: name the networks of the bags instead")
+    bag = Bag([load(path) for path in paths], weights)
+    own = ("kind", "stems", "sample_rate")
+    described = [{"file": Path(path).name, **{key: value for key, value in member.items() if key not in own}}
+                 for path, member in zip(paths, members)]
+    return _write(bag, out, dtype, {"members": described, "weights": bag.weights})
+
+
+def _write(net: MaskSeparator, path: str | Path, dtype: torch.dtype, described: dict[str, Any]) -> Path:
     tensors = {name: value.to(dtype) for name, value in net.state_dict().items()}
-    metadata = {"kind": KIND, "stems": net.stems, "sample_rate": net.sample_rate, "network": net.config, **extra}
-    return checkpoints.save(path, tensors, metadata)
+    return checkpoints.save(path, tensors, {"kind": KIND, "stems": net.stems, "sample_rate": net.sample_rate, **described})
 
 
-def load(path: str | Path, device: str = "cpu") -> MaskNet:
-    """The mask network of a file :func:`save` wrote, in float32 and eval mode."""
+def load(path: str | Path, device: str = "cpu") -> MaskSeparator:
+    """The mask network (or bag) of a file :func:`save` or :func:`save_bag` wrote, in float32 and eval mode."""
     tensors, metadata = checkpoints.load(path, device)
     if metadata.get("kind") != KIND:
         raise DiffsepError(f"{str(path)!r} holds a {metadata.get('kind')!r} model, not a mask network "
                            "(train one with `diffsep train-masknet`)")
-    net = MaskNet(metadata["stems"], metadata["sample_rate"], **metadata["network"])
+    stems, rate = metadata["stems"], metadata["sample_rate"]
+    if "members" in metadata:
+        net = Bag([MaskNet(stems, rate, **member["network"]) for member in metadata["members"]], metadata["weights"])
+    else:
+        net = MaskNet(stems, rate, **metadata["network"])
     return checkpoints.restore(net, tensors, path).to(device)
 
 
 @functools.lru_cache(maxsize=1)
-def shipped() -> MaskNet:
+def shipped() -> MaskSeparator:
     """The shipped mask network (:data:`SHIPPED`)."""
     return load(str(files("diffsep.assets").joinpath(SHIPPED)))

@@ -23,7 +23,7 @@ from diffsep.data.layout import read_manifest
 from diffsep.errors import DiffsepError
 from diffsep.io.atomic import atomic_path
 from diffsep.masknet.network import MaskNet
-from diffsep.masknet.storage import load, save
+from diffsep.masknet.storage import KIND, load, save
 from diffsep.priors import checkpoints
 from diffsep.training.lineage import Lineage
 from diffsep.training.schedule import learning_rate_factor
@@ -62,6 +62,9 @@ class MaskNetTraining:
         if self.init_from is not None:
             self.init_from = Path(self.init_from)
             _, metadata = checkpoints.load(self.init_from)
+            if metadata.get("kind") != KIND or "network" not in metadata:
+                what = "a bag of mask networks" if "members" in metadata else f"a {metadata.get('kind')!r} model"
+                raise DiffsepError(f"{str(self.init_from)!r} holds {what}: start from one network that `diffsep train-masknet` wrote")
             shape = {name: metadata["network"][name] for name in shape}
             for name, value in shape.items():
                 if getattr(self, name) not in (None, value):
