@@ -16,11 +16,12 @@ from diffsep.priors import checkpoints
 
 KIND = "masknet"
 
-SHIPPED = "masknet-timbres23.safetensors"
-"""The mask network ``--init masknet`` (and so ``fast``) starts from: trained on the songs of
-``timbres23`` (docs/data.md: four General MIDI SoundFonts, freepats, 14 recorded drum kits) at
-11025 Hz; docs/experiments/2026-12-02-a-mask-network-as-the-start.md, says how and how well."""
-
+SHIPPED = "masknet-bag-corpus23.safetensors"
+"""The mask networks ``--init masknet`` (and so ``fast``) starts from: a bag of two at 11025 Hz,
+their masks averaged. One was trained on the procedural songs of ``timbres23`` (docs/data.md: four
+General MIDI SoundFonts, freepats, 14 recorded drum kits), the other is that one fine-tuned on
+``timbres23`` and real compositions (``corpus23``);
+docs/experiments/2026-12-06-a-bag-of-two-mask-networks.md says how and how well."""
 
 def save(net: MaskNet, path: str | Path, dtype: torch.dtype = torch.float32, **extra: Any) -> Path:
     """Write ``net``'s weights (stored as ``dtype``) with its stems, rate and shape; ``extra``
@@ -63,5 +64,5 @@ def load(path: str | Path, device: str = "cpu") -> MaskSeparator:
 
 @functools.lru_cache(maxsize=1)
 def shipped() -> MaskSeparator:
-    """The shipped mask network (:data:`SHIPPED`)."""
+    """The shipped bag of mask networks (:data:`SHIPPED`)."""
     return load(str(files("diffsep.assets").joinpath(SHIPPED)))
