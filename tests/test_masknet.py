@@ -143,3 +143,13 @@ def test_a_network_started_from_a_file_keeps_its_shape_and_rate(data, tmp_path):
     synthesize(SynthConfig(slower, tracks=6, seconds=2.0, seed=6, sample_rate=8000))
     result = _invoke(slower, tmp_path / "other-rate", "--init-from", base, shape=())
     assert result.exit_code == 1 and "8000 Hz" in result.output
+
+
+def test_augmented_windows_train_and_are_recorded_and_an_unknown_augmentation_is_refused(data, tmp_path):
+    _train(data, tmp_path / "plain")
+    _train(data, tmp_path / "eq", "--augment", "gain,eq")
+    metadata = checkpoints.load(tmp_path / "eq" / "masknet.safetensors")[1]
+    assert metadata["recipe"]["augment"] == ["gain", "eq"]
+    assert _losses(tmp_path / "eq") != _losses(tmp_path / "plain")  # the same windows, augmented
+    result = _invoke(data, tmp_path / "no", "--augment", "chorus")
+    assert result.exit_code == 1 and "chorus" in result.output and not (tmp_path / "no").exists()

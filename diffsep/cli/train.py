@@ -11,6 +11,10 @@ from diffsep.cli.common import PLUGIN, friendly, load_plugins, progress_bar
 from diffsep.errors import DiffsepError
 
 
+AUGMENT_HELP = ("Comma-separated per-stem augmentations of each training window: gain (+-6 dB), eq (a tilt of +-3 dB per octave), "
+                "reverb (a room of 0.1-1 s, up to 50 % wet), saturation (tanh, peak kept) [default: none].")
+
+
 @friendly
 def train(
     data: Path = typer.Option(..., help="Data set in the MSDM layout (train split; validation if present)."),
@@ -31,7 +35,7 @@ def train(
     sigma_mean: float = typer.Option(-3.0, help="Mean of ln sigma in training (MSDM: -3)."),
     sigma_std: float = typer.Option(1.0, help="Std of ln sigma in training (MSDM: 1)."),
     data_scale: Optional[float] = typer.Option(None, help="Train on audio times this (bring its std near sigma_data); stored, so inference needs nothing [default: 1, or --init-from's]."),
-    augment: Optional[str] = typer.Option(None, help="Comma-separated per-stem augmentations of each training chunk: gain (+-6 dB), eq (a tilt of +-3 dB per octave), reverb (a room of 0.1-1 s, up to 50 % wet), saturation (tanh, peak kept) [default: none]."),
+    augment: Optional[str] = typer.Option(None, help=AUGMENT_HELP),
     mixed_precision: str = typer.Option("no", help="no, fp16 or bf16."),
     seed: int = typer.Option(0, help="Seed of weights, data windows and noise."),
     log_every: int = typer.Option(10, help="Steps between log lines."),
@@ -90,6 +94,7 @@ def train_masknet(
     hidden: Optional[int] = typer.Option(None, help="Width of the network [default: 256, or --init-from's]."),
     layers: Optional[int] = typer.Option(None, help="LSTM layers [default: 2, or --init-from's]."),
     seed: int = typer.Option(0, help="Seed of weights, windows and remixes."),
+    augment: Optional[str] = typer.Option(None, help=AUGMENT_HELP),
     save_minutes: float = typer.Option(10.0, help="Minutes between saves of the resumable state."),
     init_from: Optional[Path] = typer.Option(None, "--init-from", help="Start from this mask network's weights (e.g. the shipped one): its stems, rate and shape; a fresh optimizer and step 0. Its steps and CPU-hours carry into the new network's metadata."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where its last save left it."),
@@ -100,7 +105,7 @@ def train_masknet(
 
     config = MaskNetTraining(data=data, out=out, stems=_names(stems), steps=steps, stop_at=stop_at, batch_size=batch_size,
                              seconds=seconds, lr=lr, warmup=warmup, hidden=hidden, layers=layers, seed=seed, save_minutes=save_minutes,
-                             init_from=init_from)
+                             init_from=init_from, augment=_names(augment))
     written = _interruptible(lambda advance: train(config, resume=resume, progress=advance), steps, quiet, out)
     typer.echo(f"wrote {written}")
 

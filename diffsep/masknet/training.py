@@ -18,6 +18,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from diffsep.data.augment import check
 from diffsep.data.datasets import RandomChunks
 from diffsep.data.layout import read_manifest
 from diffsep.errors import DiffsepError
@@ -52,12 +53,15 @@ class MaskNetTraining:
     seed: int = 0
     save_minutes: float = 10.0
     export_dtype: str = "float16"
+    augment: list[str] = field(default_factory=list)
+    """Per-stem augmentations of each window (:mod:`diffsep.data.augment`), before any remix."""
     init_from: Path | None = None
     """A mask network file to start from (its weights, stems, rate and shape; a fresh optimizer
     and step 0): a fine-tuning on other data. Its lineage carries into the new network's."""
 
     def __post_init__(self) -> None:
         self.data = [Path(self.data)] if isinstance(self.data, (str, Path)) else [Path(data) for data in self.data]
+        self.augment = check(self.augment)
         shape = {"hidden": 256, "layers": 2}
         if self.init_from is not None:
             self.init_from = Path(self.init_from)
@@ -108,7 +112,8 @@ class _Run:
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=config.lr, weight_decay=1e-4)
         self.generator = torch.Generator().manual_seed(config.seed + 1)
         self.chunks = RandomChunks(config.data, "train", config.stems, int(config.seconds * rate), rate,
-                                   seed=config.seed + 7, min_active=2, items=1 << 62)
+                                   seed=config.seed + 7, min_active=2, items=1 << 62,
+                                   augment=config.augment)
         self.step, self.cpu_seconds, self._clock = 0, 0.0, time.process_time()
 
     def advance(self) -> float:
