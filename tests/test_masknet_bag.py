@@ -55,6 +55,8 @@ def test_what_cannot_be_bagged_is_refused_with_what_to_do(tmp_path):
         save_bag([first, _saved(tmp_path, "two", 3, stems=["vocals", "rest", "x", "y"])], tmp_path / "no.safetensors")
     with pytest.raises(DiffsepError, match="two mask networks or more"):
         save_bag([first], tmp_path / "no.safetensors")
+    with pytest.raises(DiffsepError, match="two mask networks or more"):
+        save_bag([], tmp_path / "no.safetensors")
     with pytest.raises(DiffsepError, match="non-negative weights"):
         save_bag([first, first], tmp_path / "no.safetensors", [1, -1])
     save_bag([first, first], tmp_path / "bag.safetensors")

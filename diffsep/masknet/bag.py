@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import torch
 from torch import Tensor, nn
 
 from diffsep.errors import DiffsepError
@@ -22,9 +21,9 @@ class Bag(MaskSeparator):
     ``weights`` (non-negative, normalized to add up to one; equal without them)."""
 
     def __init__(self, members: Sequence[MaskNet], weights: Sequence[float] | None = None) -> None:
-        first = members[0]
         if len(members) < 2:
             raise DiffsepError("a bag needs two mask networks or more")
+        first = members[0]
         for member in members[1:]:
             if (member.stems, member.sample_rate, member.n_fft, member.hop) != (first.stems, first.sample_rate, first.n_fft, first.hop):
                 raise DiffsepError(f"a bag's networks must share their stems, rate and STFT: {first.stems} at {first.sample_rate} Hz "

@@ -23,6 +23,7 @@ General MIDI SoundFonts, freepats, 14 recorded drum kits), the other is that one
 ``timbres23`` and real compositions (``corpus23``);
 docs/experiments/2026-12-06-a-bag-of-two-mask-networks.md says how and how well."""
 
+
 def save(net: MaskNet, path: str | Path, dtype: torch.dtype = torch.float32, **extra: Any) -> Path:
     """Write ``net``'s weights (stored as ``dtype``) with its stems, rate and shape; ``extra``
     (its training's lineage) goes into the metadata."""
@@ -33,10 +34,11 @@ def save_bag(paths: list[str | Path], out: str | Path, weights: list[float] | No
              dtype: torch.dtype = torch.float16) -> Path:
     """Write the bag of the mask networks in ``paths`` (:class:`~diffsep.masknet.bag.Bag`), each
     member with its own shape, lineage and recipe, and the file it came from."""
-    members = [checkpoints.load(path)[1] for path in paths]
+    loaded = [read(path) for path in paths]
+    members = [metadata for _, metadata in loaded]
     if any("members" in member for member in members):
         raise DiffsepError("a bag holds single mask networks, not bags: name the networks of the bags instead")
-    bag = Bag([load(path) for path in paths], weights)
+    bag = Bag([net for net, _ in loaded], weights)
     own = ("kind", "stems", "sample_rate")
     described = [{"file": Path(path).name, **{key: value for key, value in member.items() if key not in own}}
                  for path, member in zip(paths, members)]
@@ -50,6 +52,11 @@ def _write(net: MaskSeparator, path: str | Path, dtype: torch.dtype, described: 
 
 def load(path: str | Path, device: str = "cpu") -> MaskSeparator:
     """The mask network (or bag) of a file :func:`save` or :func:`save_bag` wrote, in float32 and eval mode."""
+    return read(path, device)[0]
+
+
+def read(path: str | Path, device: str = "cpu") -> tuple[MaskSeparator, dict[str, Any]]:
+    """:func:`load`'s network and the file's metadata (its lineage and recipe), from one read."""
     tensors, metadata = checkpoints.load(path, device)
     if metadata.get("kind") != KIND:
         raise DiffsepError(f"{str(path)!r} holds a {metadata.get('kind')!r} model, not a mask network "
@@ -59,7 +66,7 @@ def load(path: str | Path, device: str = "cpu") -> MaskSeparator:
         net = Bag([MaskNet(stems, rate, **member["network"]) for member in metadata["members"]], metadata["weights"])
     else:
         net = MaskNet(stems, rate, **metadata["network"])
-    return checkpoints.restore(net, tensors, path).to(device)
+    return checkpoints.restore(net, tensors, path).to(device), metadata
 
 
 @functools.lru_cache(maxsize=1)

@@ -24,7 +24,7 @@ from diffsep.data.layout import read_manifest
 from diffsep.errors import DiffsepError
 from diffsep.io.atomic import atomic_path
 from diffsep.masknet.network import MaskNet
-from diffsep.masknet.storage import KIND, load, save
+from diffsep.masknet.storage import KIND, read, save
 from diffsep.priors import checkpoints
 from diffsep.training.lineage import Lineage
 from diffsep.training.schedule import learning_rate_factor
@@ -105,7 +105,8 @@ class _Run:
         if config.init_from is None:
             self.net, self.before = MaskNet(config.stems, rate, hidden=config.hidden, layers=config.layers), Lineage()
         else:
-            self.net, self.before = load(config.init_from), Lineage.of(checkpoints.load(config.init_from)[1])
+            self.net, metadata = read(config.init_from)
+            self.before = Lineage.of(metadata)
             if self.net.sample_rate != rate:
                 raise DiffsepError(f"{str(config.init_from)!r} separates at {self.net.sample_rate} Hz, the data is at {rate} Hz: "
                                    "render the data at the network's rate")
