@@ -5,6 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+LATER_DEFAULTS: dict[str, Any] = {"one_soundfont": 0.0}
+"""Manifest keys added after sets were rendered, with the value that means "as before": a set
+rendered again after the key came, at that value, is the same set."""
+
+
+def identity(manifest: dict[str, Any]) -> dict[str, Any]:
+    """``manifest`` without the keys of :data:`LATER_DEFAULTS` at their default: what tells sets apart."""
+    return {key: value for key, value in manifest.items() if LATER_DEFAULTS.get(key, object()) != value}
+
 
 @dataclass(frozen=True)
 class Lineage:
@@ -23,7 +32,7 @@ class Lineage:
     def extended(self, steps: int, cpu_seconds: float, *data: dict[str, Any]) -> "Lineage":
         """This lineage after ``steps`` more steps in ``cpu_seconds`` on the data sets ``data``."""
         sets = list(self.data)
-        for manifest in data:  # each set once, however often it was given
-            if manifest not in sets:
+        for manifest in data:  # each set once, however often it was given, or rendered again
+            if identity(manifest) not in [identity(known) for known in sets]:
                 sets.append(manifest)
         return Lineage(self.training_steps + steps, round(self.cpu_hours + cpu_seconds / 3600, 4), tuple(sets))
