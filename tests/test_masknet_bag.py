@@ -67,3 +67,25 @@ def test_what_cannot_be_bagged_is_refused_with_what_to_do(tmp_path):
     with pytest.raises(DiffsepError, match="a bag of mask networks: start from one network"):
         MaskNetTraining(data=[tmp_path], out=tmp_path / "run", init_from=tmp_path / "bag.safetensors")
     assert not (tmp_path / "no.safetensors").exists()
+
+
+def test_a_bags_temperature_softens_its_mean_mask_and_its_stems_still_add_up(tmp_path):
+    torch.manual_seed(0)
+    first, second = MaskNet(STEMS, 11025, hidden=32, layers=1).eval(), MaskNet(STEMS, 11025, hidden=32, layers=1).eval()
+    mixture = torch.randn(1, 6000) * 0.1
+    spec = first.spectrum(mixture)
+    with torch.no_grad():
+        mean, soft = Bag([first, second]).masks(spec), Bag([first, second], temperature=2.0).masks(spec)
+        expected = mean.sqrt() / mean.sqrt().sum(1, keepdim=True)  # T = 2: the square root, normalized
+        torch.testing.assert_close(soft, expected, atol=1e-6, rtol=1e-5)
+        assert (soft.amax(1) <= mean.amax(1) + 1e-6).all() and (soft.amax(1) < mean.amax(1)).any()  # softer: the largest mask falls
+        uniform = Bag([first, second], temperature=1e6).masks(spec)
+        torch.testing.assert_close(uniform, torch.full_like(uniform, 0.25), atol=1e-4, rtol=0)
+        torch.testing.assert_close(Bag([first, second], temperature=3.0)(mixture).sum(1), mixture, atol=1e-5, rtol=1e-4)
+    paths = [_saved(tmp_path, "a", 1), _saved(tmp_path, "b", 2)]
+    result = CliRunner().invoke(app, ["bag", *map(str, paths), "-o", str(tmp_path / "bag.safetensors"), "--temperature", "1.5"])
+    assert result.exit_code == 0, result.output
+    assert load(tmp_path / "bag.safetensors").temperature == 1.5
+    with pytest.raises(DiffsepError, match="temperature is above 0"):
+        save_bag(paths, tmp_path / "no.safetensors", temperature=0.0)
+    assert not (tmp_path / "no.safetensors").exists()

@@ -31,18 +31,19 @@ def save(net: MaskNet, path: str | Path, dtype: torch.dtype = torch.float32, **e
 
 
 def save_bag(paths: list[str | Path], out: str | Path, weights: list[float] | None = None,
-             dtype: torch.dtype = torch.float16) -> Path:
-    """Write the bag of the mask networks in ``paths`` (:class:`~diffsep.masknet.bag.Bag`), each
-    member with its own shape, lineage and recipe, and the file it came from."""
+             dtype: torch.dtype = torch.float16, temperature: float = 1.0) -> Path:
+    """Write the bag of the mask networks in ``paths`` (:class:`~diffsep.masknet.bag.Bag`, with
+    ``weights`` and ``temperature``), each member with its own shape, lineage and recipe, and the
+    file it came from."""
     loaded = [read(path) for path in paths]
     members = [metadata for _, metadata in loaded]
     if any("members" in member for member in members):
         raise DiffsepError("a bag holds single mask networks, not bags: name the networks of the bags instead")
-    bag = Bag([net for net, _ in loaded], weights)
+    bag = Bag([net for net, _ in loaded], weights, temperature)
     own = ("kind", "stems", "sample_rate")
     described = [{"file": Path(path).name, **{key: value for key, value in member.items() if key not in own}}
                  for path, member in zip(paths, members)]
-    return _write(bag, out, dtype, {"members": described, "weights": bag.weights})
+    return _write(bag, out, dtype, {"members": described, "weights": bag.weights, "temperature": bag.temperature})
 
 
 def _write(net: MaskSeparator, path: str | Path, dtype: torch.dtype, described: dict[str, Any]) -> Path:
@@ -63,7 +64,8 @@ def read(path: str | Path, device: str = "cpu") -> tuple[MaskSeparator, dict[str
                            "(train one with `diffsep train-masknet`)")
     stems, rate = metadata["stems"], metadata["sample_rate"]
     if "members" in metadata:
-        net = Bag([MaskNet(stems, rate, **member["network"]) for member in metadata["members"]], metadata["weights"])
+        net = Bag([MaskNet(stems, rate, **member["network"]) for member in metadata["members"]], metadata["weights"],
+                  metadata.get("temperature", 1.0))  # bags written before temperatures keep the mean
     else:
         net = MaskNet(stems, rate, **metadata["network"])
     return checkpoints.restore(net, tensors, path).to(device), metadata
