@@ -16,12 +16,13 @@ from diffsep.priors import checkpoints
 
 KIND = "masknet"
 
-SHIPPED = "masknet-bag-corpus23.safetensors"
+SHIPPED = "masknet-bag-gu25.safetensors"
 """The mask networks ``--init masknet`` (and so ``fast``) starts from: a bag of two at 11025 Hz,
-their masks averaged. One was trained on the procedural songs of ``timbres23`` (docs/data.md: four
-General MIDI SoundFonts, freepats, 14 recorded drum kits), the other is that one fine-tuned on
-``timbres23`` and real compositions (``corpus23``);
-docs/experiments/2026-12-06-a-bag-of-two-mask-networks.md says how and how well."""
+their masks averaged and softened (temperature 1.5). One was trained on the procedural songs of
+``timbres23`` (docs/data.md: four General MIDI SoundFonts, freepats, 14 recorded drum kits), the
+other is that one fine-tuned on ``timbres23``, real compositions (``corpus23``) and both kinds of
+music in GeneralUser GS (``gu25``, ``gucorpus25``);
+docs/experiments/2026-12-06-generaluser-gs-and-softer-masks.md says how and how well."""
 
 
 def save(net: MaskNet, path: str | Path, dtype: torch.dtype = torch.float32, **extra: Any) -> Path:
