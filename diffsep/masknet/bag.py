@@ -20,6 +20,7 @@ from torch import Tensor, nn
 
 from diffsep.errors import DiffsepError
 from diffsep.masknet.network import MaskNet, MaskSeparator
+from diffsep.tensors import power_shares
 
 
 class Bag(MaskSeparator):
@@ -50,5 +51,4 @@ class Bag(MaskSeparator):
         mean = sum(weight * member.masks(spec) for weight, member in zip(self.weights, self.members))
         if self.temperature == 1.0:
             return mean
-        softened = mean.clamp_min(1e-12) ** (1 / self.temperature)
-        return softened / softened.sum(1, keepdim=True)
+        return power_shares(mean.clamp_min(1e-12) ** (1 / self.temperature), 1)

@@ -31,8 +31,9 @@ class Lineage:
 
     def extended(self, steps: int, cpu_seconds: float, *data: dict[str, Any]) -> "Lineage":
         """This lineage after ``steps`` more steps in ``cpu_seconds`` on the data sets ``data``."""
-        sets = list(self.data)
+        sets, seen = list(self.data), [identity(known) for known in self.data]
         for manifest in data:  # each set once, however often it was given, or rendered again
-            if identity(manifest) not in [identity(known) for known in sets]:
+            if identity(manifest) not in seen:
                 sets.append(manifest)
+                seen.append(identity(manifest))
         return Lineage(self.training_steps + steps, round(self.cpu_hours + cpu_seconds / 3600, 4), tuple(sets))
