@@ -36,6 +36,22 @@ def test_a_checkpoint_with_nan_weights_is_refused_at_load(tmp_path, song):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_checkpoints_metadata_reads_as_load_does_and_foreign_files_are_one_line(tmp_path):
+    prior = learned_io.from_size("msdm", "tiny", ["bass", "drums", "guitar", "piano"], 22050)
+    good = learned_io.save(prior, tmp_path / "good.safetensors")
+    assert checkpoints.metadata(good) == checkpoints.load(good)[1]
+    from safetensors.torch import save_file
+    save_file({"w": torch.zeros(2)}, tmp_path / "foreign.safetensors")
+    (tmp_path / "text.safetensors").write_text("not a checkpoint")
+    for read in (checkpoints.metadata, checkpoints.load):
+        with pytest.raises(DiffsepError, match="has no diffsep metadata"):
+            read(tmp_path / "foreign.safetensors")
+        with pytest.raises(DiffsepError, match="not a readable safetensors checkpoint"):
+            read(tmp_path / "text.safetensors")
+        with pytest.raises(DiffsepError, match="does not exist"):
+            read(tmp_path / "missing.safetensors")
+
+
 class NaNCorrection(Dirac):
     def correct(self, x, sigma, denoised):
         return torch.where(sigma.reshape(-1, 1, 1) < 0.5, float("nan"), super().correct(x, sigma, denoised))

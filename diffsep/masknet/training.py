@@ -65,7 +65,7 @@ class MaskNetTraining:
         shape = {"hidden": 256, "layers": 2}
         if self.init_from is not None:
             self.init_from = Path(self.init_from)
-            _, metadata = checkpoints.load(self.init_from)
+            metadata = checkpoints.metadata(self.init_from)
             if metadata.get("kind") != KIND or "network" not in metadata:
                 what = "a bag of mask networks" if "members" in metadata else f"a {metadata.get('kind')!r} model"
                 raise DiffsepError(f"{str(self.init_from)!r} holds {what}: start from one network that `diffsep train-masknet` wrote")

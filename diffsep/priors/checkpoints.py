@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import torch
 from torch import Tensor
@@ -27,6 +28,25 @@ def save(path: str | Path, tensors: dict[str, Tensor], metadata: dict[str, Any])
 
 def load(path: str | Path, device: str = "cpu") -> tuple[dict[str, Tensor], dict[str, Any]]:
     """``(tensors, metadata)`` of a diffsep checkpoint, with a clear error for anything else."""
+    with _opened(path, device) as (handle, metadata):
+        tensors = {name: handle.get_tensor(name) for name in handle.keys()}
+    broken = [name for name, tensor in tensors.items() if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())]
+    if broken:
+        raise DiffsepError(f"{str(path)!r} holds NaN or infinite values in {len(broken)} tensors (first: {broken[0]}): "
+                           "it is corrupt or comes from a diverged run; use an earlier checkpoint")
+    return tensors, metadata
+
+
+def metadata(path: str | Path) -> dict[str, Any]:
+    """The metadata of a diffsep checkpoint (its kind, shape, lineage), read from its header alone."""
+    with _opened(path, "cpu") as (_, described):
+        return described
+
+
+@contextmanager
+def _opened(path: str | Path, device: str) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """The open safetensors file and its diffsep metadata; one clear error for a missing, unreadable
+    or foreign file."""
     from safetensors import SafetensorError, safe_open
 
     path = Path(path)
@@ -35,16 +55,11 @@ def load(path: str | Path, device: str = "cpu") -> tuple[dict[str, Tensor], dict
     try:
         with safe_open(str(path), framework="pt", device=device) as handle:
             raw = (handle.metadata() or {}).get(METADATA_KEY)
-            tensors = {name: handle.get_tensor(name) for name in handle.keys()}
+            if raw is None:
+                raise DiffsepError(f"{str(path)!r} has no diffsep metadata; convert it with `diffsep convert`")
+            yield handle, json.loads(raw)
     except (SafetensorError, OSError, ValueError) as error:
         raise DiffsepError(f"{str(path)!r} is not a readable safetensors checkpoint: {error}") from error
-    if raw is None:
-        raise DiffsepError(f"{str(path)!r} has no diffsep metadata; convert it with `diffsep convert`")
-    broken = [name for name, tensor in tensors.items() if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())]
-    if broken:
-        raise DiffsepError(f"{str(path)!r} holds NaN or infinite values in {len(broken)} tensors (first: {broken[0]}): "
-                           "it is corrupt or comes from a diverged run; use an earlier checkpoint")
-    return tensors, json.loads(raw)
 
 
 def restore(module: torch.nn.Module, tensors: dict[str, Tensor], path: str | Path) -> torch.nn.Module:

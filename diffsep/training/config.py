@@ -67,7 +67,7 @@ def resolve_architecture(config: TrainConfig) -> dict[str, Any]:
     for a larger network size grown from it), else the defaults."""
     inherited = DEFAULT_ARCHITECTURE
     if config.init_from is not None:
-        metadata = checkpoints.load(config.init_from)[1]
+        metadata = checkpoints.metadata(config.init_from)
         if metadata.get("kind") != config.prior:
             raise DiffsepError(f"--init-from {str(config.init_from)!r} holds a {metadata.get('kind')!r} prior, "
                                f"not a {config.prior!r} one; pass --prior {metadata.get('kind')}")

@@ -73,7 +73,7 @@ class Trainer:
             self.lineage = Lineage()
         else:
             prior = learned_io.grow(config.init_from, config.network).train()
-            self.lineage = Lineage.of(checkpoints.load(config.init_from)[1])
+            self.lineage = Lineage.of(checkpoints.metadata(config.init_from))
         self.data = RandomChunks(config.data, "train", config.stems, config.chunk, config.sample_rate, seed=config.seed,
                                  min_active=config.min_active, items=2**62, augment=config.augment)
         prior.level = mixture_level([self.data.window(i) for i in range(LEVEL_CHUNKS)])
