@@ -29,7 +29,7 @@ def read(path: str | Path, sample_rate: int | None = None, seconds: float | None
         frames = -1 if seconds is None else int(seconds * soundfile.info(str(path)).samplerate)
         data, rate = soundfile.read(str(path), frames=frames, dtype="float32", always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as error:
-        raise DiffsepError(f"cannot decode {str(path)!r} as audio: {error}") from error
+        raise _undecodable(path, error) from error
     if data.shape[0] == 0:
         raise DiffsepError(f"{str(path)!r} holds no samples")
     if not np.isfinite(data).all():
@@ -104,7 +104,7 @@ def inspect_file(path: str | Path, block: int = 1 << 18) -> FileInfo:
                     raise DiffsepError(f"{str(path)!r} contains NaN or infinite samples")
                 peak = max(peak, float(np.abs(data).max(initial=0.0)))
     except (RuntimeError, soundfile.LibsndfileError) as error:
-        raise DiffsepError(f"cannot decode {str(path)!r} as audio: {error}") from error
+        raise _undecodable(path, error) from error
     if frames == 0:
         raise DiffsepError(f"{str(path)!r} holds no samples")
     if rate <= 0:
@@ -140,3 +140,9 @@ def find_inputs(items: Iterable[str | Path]) -> list[Path]:
         else:
             found.append(Path(item))  # inspect_file says clearly if it is missing
     return list(dict.fromkeys(found))
+
+
+def _undecodable(path: Path, error: Exception) -> DiffsepError:
+    """The error for a file libsndfile cannot read, naming the file once (libsndfile's own message
+    names it too: only its reason is kept)."""
+    return DiffsepError(f"cannot decode {str(path)!r} as audio: {getattr(error, 'error_string', None) or error}")

@@ -79,8 +79,8 @@ class Job:
                 for writer, stem in zip(writers, block.unbind(1)):
                     writer.write(stem)
             paths = [writer.finish(fmt) for writer in writers]
-        except DiffsepError as error:
-            raise DiffsepError(f"{str(path)!r}: {error}") from None
+        except DiffsepError as error:  # named once: the reading errors name their file already
+            raise DiffsepError(str(error) if str(path) in str(error) else f"{str(path)!r}: {error}") from None
         finally:
             for writer in writers:
                 writer.discard()

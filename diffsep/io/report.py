@@ -20,5 +20,5 @@ class Report:
         if len(self.failed) == 1 and total == 1:
             raise DiffsepError(next(iter(self.failed.values())))
         if self.failed:
-            lines = "".join(f"\n  {path}: {reason}" for path, reason in self.failed.items())
+            lines = "".join(f"\n  {reason if path in reason else f'{path}: {reason}'}" for path, reason in self.failed.items())
             raise DiffsepError(f"{len(self.failed)} of {total} tracks failed (the others were written):{lines}")
