@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, List, Optional
 
@@ -10,6 +9,7 @@ import typer
 
 from diffsep.cli import common
 from diffsep.cli.common import PLUGIN, friendly, load_plugins, parse_known, prior_options
+from diffsep.io.atomic import write_json
 
 PRIOR = typer.Option("msdm", help="Prior by name (see `diffsep list`); msdm uses the shipped checkpoint.")
 GENERATOR = typer.Option("spectral", help="Prior by name (see `diffsep list`); spectral and msdm use their shipped checkpoints.")
@@ -62,7 +62,7 @@ def generate(
             audio.write(folder / f"{name}.wav", stem[None], model.sample_rate, subtype="FLOAT")
         config = {"prior": prior, "checkpoint": str(checkpoint), "preset": preset, "seed": seed + index,
                   "sampler": settings.sampler, "sampler_options": settings.sampler_options(), **settings.schedule()}
-        (folder / "config.json").write_text(json.dumps(config, indent=2))
+        write_json(folder / "config.json", config)
     typer.echo(f"wrote {tracks} songs to {out}")
 
 
@@ -177,7 +177,7 @@ def evaluate(
     result = Evaluation(model.stems, sorted(rows, key=lambda r: (order[r[0]], r[1], model.stems.index(r[3]))))
     result.write_csv(out / "windows.csv")
     summary = result.summary()
-    (out / "summary.json").write_text(json.dumps({"si_sdri_db": summary, "windows": len(result.rows) // len(model.stems)}, indent=2))
+    write_json(out / "summary.json", {"si_sdri_db": summary, "windows": len(result.rows) // len(model.stems)})
     table = Table(title=f"SI-SDRi (dB), MSDM protocol, {len(result.rows) // len(model.stems)} windows")
     for stem in summary:
         table.add_column(stem)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from diffsep.io import audio
-from diffsep.io.atomic import atomic_path
+from diffsep.io.atomic import write_json
 from diffsep.errors import DiffsepError
 
 SPLITS = ("train", "validation", "test")
@@ -43,8 +43,7 @@ def write_track(folder: Path, stems: Mapping[str, np.ndarray], sample_rate: int,
         audio.write(folder / f"{name}.wav", torch.from_numpy(stem)[None], sample_rate, subtype="FLOAT")
     mixture = np.sum(list(stems.values()), axis=0).astype(np.float32)
     audio.write(folder / "mixture.wav", torch.from_numpy(mixture)[None], sample_rate, subtype="FLOAT")
-    with atomic_path(folder / "metadata.json") as temporary:
-        Path(temporary).write_text(json.dumps(dict(metadata), indent=2))
+    write_json(folder / "metadata.json", dict(metadata))
 
 
 MANIFEST = "dataset.json"
@@ -52,8 +51,7 @@ MANIFEST = "dataset.json"
 
 def write_manifest(root: Path, description: Mapping[str, Any]) -> None:
     """``ROOT/dataset.json``: how the set was made (a trained prior records it as its data)."""
-    with atomic_path(Path(root) / MANIFEST) as temporary:
-        Path(temporary).write_text(json.dumps(dict(description), indent=2))
+    write_json(Path(root) / MANIFEST, dict(description))
 
 
 def read_manifest(root: Path) -> dict[str, Any]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from diffsep.errors import DiffsepError
 
@@ -56,3 +57,10 @@ def atomic_path(path: str | Path) -> Iterator[str]:
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def write_json(path: str | Path, value: Any, indent: int | None = 2) -> Path:
+    """``value`` as JSON in ``path``, atomically (values JSON cannot hold are written as strings)."""
+    with atomic_path(path) as temporary:
+        Path(temporary).write_text(json.dumps(value, indent=indent, default=str))
+    return Path(path)

@@ -7,7 +7,6 @@ agree, streams them in, writes the stems atomically and records the settings bes
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -18,7 +17,7 @@ from torch import Tensor
 from diffsep.errors import DiffsepError, warn
 from diffsep.initial import STARTS_TEXT, named
 from diffsep.io import audio
-from diffsep.io.atomic import atomic_path
+from diffsep.io.atomic import write_json
 from diffsep.io.outputs import OutputFormat, StemWriter, TrackName, track_names
 from diffsep.io.report import Report
 from diffsep.io.scratch import scratch_folder
@@ -94,8 +93,7 @@ class Job:
         config = {**self.about, **self.engine.settings.record(), "known": {k: str(v) for k, v in self.known.items()},
                   "input": str(source), "input_sample_rate": rate, "output_sample_rate": out_rate, "stems": prior.stems,
                   "model_sample_rate": prior.sample_rate}
-        with atomic_path(path) as temporary:
-            Path(temporary).write_text(json.dumps(config, indent=2, default=str))
+        write_json(path, config)
 
     def _plot(self, path: Path, name: TrackName, out: Path, fmt: OutputFormat, seconds: float = 120.0) -> None:
         from diffsep.io.plot import spectrograms

@@ -22,7 +22,7 @@ from diffsep.data.datasets import FixedChunks, RandomChunks
 from diffsep.data.layout import read_manifest
 from diffsep.errors import DiffsepError
 from diffsep.evaluation.denoising import denoising_errors
-from diffsep.io.atomic import atomic_path
+from diffsep.io.atomic import write_json
 from diffsep.priors import checkpoints, learned_io
 from diffsep.priors.edm import LogNormalSigma, Preconditioning
 from diffsep.tensors import expand_as
@@ -155,8 +155,7 @@ class Trainer:
         self.accelerator.wait_for_everyone()
         self.accelerator.save_state(str(self.state_dir))
         if self.accelerator.is_main_process:
-            with atomic_path(self.state_dir / "step.json") as temporary:
-                Path(temporary).write_text(json.dumps({"step": self.step, "cpu_seconds": self.cpu_seconds, "before": asdict(self.lineage)}))
+            write_json(self.state_dir / "step.json", {"step": self.step, "cpu_seconds": self.cpu_seconds, "before": asdict(self.lineage)}, None)
             lineage = self.lineage.extended(self.step, self.cpu_seconds, {**read_manifest(self.config.data), "augment": self.config.augment})
             learned_io.save(self.ema.shadow, self.config.out / "prior.safetensors", getattr(torch, self.config.export_dtype),
                             preset=self.config.network, **asdict(lineage))
@@ -188,8 +187,7 @@ def train(config: TrainConfig, resume: bool = False, progress: Callable[[int], N
     if resume:
         trainer.resume()
     elif trainer.accelerator.is_main_process:
-        config.out.mkdir(parents=True, exist_ok=True)
-        (config.out / "config.json").write_text(json.dumps(asdict(config), indent=2, default=str))
+        write_json(config.out / "config.json", asdict(config))
     log = _Log(config.out / "log.jsonl", trainer.accelerator.is_main_process)
     started = time.perf_counter()
     end = config.steps if config.stop_at is None else min(config.steps, config.stop_at)
