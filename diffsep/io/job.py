@@ -55,7 +55,7 @@ class Job:
                     if plot:
                         self._plot(path, names[path], out, fmt)
                 except DiffsepError as error:
-                    report.failed[str(path)] = str(error)
+                    report.failed[str(path)] = _naming(path, error)
                 bars.advance(files)
         return report
 
@@ -78,8 +78,6 @@ class Job:
                 for writer, stem in zip(writers, block.unbind(1)):
                     writer.write(stem)
             paths = [writer.finish(fmt) for writer in writers]
-        except DiffsepError as error:  # named once: the reading errors name their file already
-            raise DiffsepError(str(error) if str(path) in str(error) else f"{str(path)!r}: {error}") from None
         finally:
             for writer in writers:
                 writer.discard()
@@ -164,3 +162,9 @@ def joined_blocks(files: list[Path], channels: int) -> Iterator[Tensor]:
         size = parts[0].shape[-1]
         yield torch.cat([torch.nn.functional.pad(p, (0, size - p.shape[-1]))[:, :size] if p is not None
                          else torch.zeros(channels, size) for p in parts], dim=0)
+
+
+def _naming(path: Path, error: DiffsepError) -> str:
+    """Why ``path`` failed, naming it once: reading errors name their file already."""
+    reason = str(error)
+    return reason if str(path) in reason else f"{str(path)!r}: {reason}"

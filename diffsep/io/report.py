@@ -14,11 +14,12 @@ class Report:
 
     written: list[Path] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    """Per failed input, why, in words that name the input."""
 
     def raise_failures(self, total: int) -> None:
         """One error naming every failed track (the message of a single failure as it is)."""
         if len(self.failed) == 1 and total == 1:
             raise DiffsepError(next(iter(self.failed.values())))
         if self.failed:
-            lines = "".join(f"\n  {reason if path in reason else f'{path}: {reason}'}" for path, reason in self.failed.items())
+            lines = "".join(f"\n  {reason}" for reason in self.failed.values())
             raise DiffsepError(f"{len(self.failed)} of {total} tracks failed (the others were written):{lines}")
