@@ -3,8 +3,8 @@
 Every draw of step k (the windows of :class:`~diffsep.data.datasets.RandomChunks`, the remix and
 its gains) follows from the seed and k, and the state saved every few minutes holds the weights,
 the optimizer and the remix generator, so ``--resume`` continues as an uninterrupted run would.
-The loss is the L1 distance of each stem's estimated STFT to its own, over the stems' mean
-magnitude: the masks learn the phase-sensitive target, and quiet songs weigh as much as loud ones.
+The loss is chosen by name (:mod:`diffsep.masknet.losses`): by default the L1 distance of each
+stem's estimated STFT to its own, or minus the stems' SI-SDR.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from diffsep.data.datasets import RandomChunks
 from diffsep.data.layout import read_manifest
 from diffsep.errors import DiffsepError
 from diffsep.io.atomic import atomic_path
+from diffsep.masknet.losses import LOSSES
 from diffsep.masknet.network import MaskNet
 from diffsep.masknet.storage import KIND, read, save
 from diffsep.priors import checkpoints
@@ -55,6 +56,8 @@ class MaskNetTraining:
     export_dtype: str = "float16"
     augment: list[str] = field(default_factory=list)
     """Per-stem augmentations of each window (:mod:`diffsep.data.augment`), before any remix."""
+    loss: str = "l1"
+    """What the network minimises, a name in :data:`~diffsep.masknet.losses.LOSSES`."""
     init_from: Path | None = None
     """A mask network file to start from (its weights, stems, rate and shape; a fresh optimizer
     and step 0): a fine-tuning on other data. Its lineage carries into the new network's."""
@@ -62,6 +65,8 @@ class MaskNetTraining:
     def __post_init__(self) -> None:
         self.data = [Path(self.data)] if isinstance(self.data, (str, Path)) else [Path(data) for data in self.data]
         self.augment = check(self.augment)
+        if self.loss not in LOSSES:
+            raise DiffsepError(f"no loss {self.loss!r}: choose one of {', '.join(LOSSES)}")
         shape = {"hidden": 256, "layers": 2}
         if self.init_from is not None:
             self.init_from = Path(self.init_from)
@@ -89,13 +94,6 @@ def remix(batch: Tensor, generator: torch.Generator) -> Tensor:
     return mixed * 10 ** ((torch.rand(songs, count, 1, generator=generator) * 9 - 6) / 20)
 
 
-def spectral_loss(net: MaskNet, stems: Tensor) -> Tensor:
-    """The L1 distance of the estimated stems' STFTs to the true ones, over the true ones' mean magnitude."""
-    mixture = net.spectrum(stems.sum(1))
-    target = net.spectrum(stems)
-    return (net.estimate(mixture) - target).abs().mean() / (target.abs().mean() + 1e-8)
-
-
 class _Run:
     """A run's network, optimizer and draws, one step at a time; its state saves and restores whole."""
 
@@ -121,7 +119,7 @@ class _Run:
         """One optimizer step (every other one on remixed windows); its loss."""
         size = self.config.batch_size
         batch = torch.stack([self.chunks[self.step * size + i] for i in range(size)])
-        loss = spectral_loss(self.net, remix(batch, self.generator) if self.step % 2 == 0 else batch)
+        loss = LOSSES[self.config.loss](self.net, remix(batch, self.generator) if self.step % 2 == 0 else batch)
         for group in self.optimizer.param_groups:
             group["lr"] = self.config.lr * learning_rate_factor(self.config.warmup, "cosine", self.config.steps, self.step)
         self.optimizer.zero_grad()
