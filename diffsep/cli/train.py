@@ -95,7 +95,7 @@ def train_masknet(
     layers: Optional[int] = typer.Option(None, help="LSTM layers [default: 2, or --init-from's]."),
     seed: int = typer.Option(0, help="Seed of weights, windows and remixes."),
     augment: Optional[str] = typer.Option(None, help=AUGMENT_HELP),
-    loss: str = typer.Option("l1", help="What the network minimises: l1 (the L1 distance of each stem's STFT to its own) or sisdr (minus each playing stem's SI-SDR, capped at 30 dB)."),
+    loss: str = typer.Option("l1", help="What the network minimises: l1 (the L1 distance of each stem's STFT to its own) or sdr (minus each playing stem's SDR, capped at 30 dB)."),
     save_minutes: float = typer.Option(10.0, help="Minutes between saves of the resumable state."),
     init_from: Optional[Path] = typer.Option(None, "--init-from", help="Start from this mask network's weights (e.g. the shipped one): its stems, rate and shape; a fresh optimizer and step 0. Its steps and CPU-hours carry into the new network's metadata."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where its last save left it."),
