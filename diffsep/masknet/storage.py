@@ -16,14 +16,15 @@ from diffsep.priors import checkpoints
 
 KIND = "masknet"
 
-SHIPPED = "masknet-bag-mn8.safetensors"
+SHIPPED = "masknet-bag-sdr.safetensors"
 """The mask networks ``--init masknet`` (and so ``fast``) starts from: a bag of three at 11025 Hz,
-their masks averaged with weights 2 / 1 / 1 and softened (temperature 1.5). The first was trained
-on the procedural songs of ``timbres23`` (docs/data.md: four General MIDI SoundFonts, freepats, 14
-recorded drum kits); the second is that one fine-tuned on ``timbres23``, real compositions
+their masks averaged with equal weights, each fine-tuned on minus the stems' SDR
+(``train-masknet --loss sdr``). The first is the network trained on the procedural songs of
+``timbres23`` (docs/data.md: four General MIDI SoundFonts, freepats, 14 recorded drum kits),
+fine-tuned on them; the second is the same network fine-tuned on ``timbres23``, real compositions
 (``corpus23``) and both kinds of music in GeneralUser GS (``gu25``, ``gucorpus25``); the third, a
-wider network (384 units, 3 layers), was trained from scratch on all of them;
-docs/experiments/2026-12-06-a-wider-mask-network-run-mn8.md says how and how well."""
+wider network (384 units, 3 layers) trained from scratch on all of them, fine-tuned on them;
+docs/experiments/2026-12-06-the-loss-the-mask-networks-minimise.md says how and how well."""
 
 
 def save(net: MaskNet, path: str | Path, dtype: torch.dtype = torch.float32, **extra: Any) -> Path:
