@@ -4,7 +4,7 @@ Every draw of step k (the windows of :class:`~diffsep.data.datasets.RandomChunks
 its gains) follows from the seed and k, and the state saved every few minutes holds the weights,
 the optimizer and the remix generator, so ``--resume`` continues as an uninterrupted run would.
 The loss is chosen by name (:mod:`diffsep.masknet.losses`): by default the L1 distance of each
-stem's estimated STFT to its own, or minus the stems' SI-SDR.
+stem's estimated STFT to its own, or minus the stems' SDR.
 """
 
 from __future__ import annotations
