@@ -86,13 +86,24 @@ def named(init: str) -> bool:
     return init.lower() in NAMED or init.lower().endswith(".safetensors")
 
 
+def reads_context(init: str) -> bool:
+    """Whether ``init`` names a mask network: its LSTM reads the whole of what it is given, so it
+    separates better from longer excerpts than the prior's segments (the Wiener filter does not)."""
+    return named(init) and init.lower() != "wiener"
+
+
+def first_separator(init: str, prior: Prior) -> Initializer:
+    """The first separator ``init`` names (:func:`named`), for ``prior``'s rate and stems."""
+    if not named(init):
+        raise DiffsepError(f"unknown init {init!r}: use {STARTS_TEXT}, a folder of stems, or a tensor of stems")
+    name = init.lower()
+    return wiener(prior) if name == "wiener" else masknet(prior, None if name == "masknet" else init)
+
+
 def initial_stems(init: Init, mixture: Tensor, prior: Prior) -> Tensor:
     """Resolve ``init`` for ``mixture`` ``[B, T]`` into stems ``[B, S, T]`` on its device."""
     if isinstance(init, str):
-        if not named(init):
-            raise DiffsepError(f"unknown init {init!r}: use {STARTS_TEXT}, a folder of stems, or a tensor of stems")
-        name = init.lower()
-        init = wiener(prior) if name == "wiener" else masknet(prior, None if name == "masknet" else init)
+        init = first_separator(init, prior)
     stems = init if isinstance(init, Tensor) else init(mixture)
     expected = [mixture.shape[0], len(prior.stems), mixture.shape[-1]]
     if list(stems.shape) != expected:

@@ -1,6 +1,7 @@
 """One engine from a tensor to stems: every way in gives the same stems for the same options."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -114,3 +115,33 @@ def test_the_network_preset_is_the_mask_network_alone(monkeypatch):
     assert torch.allclose(sum(stems.values()), song, atol=1e-5)
     with pytest.raises(diffsep.DiffsepError, match="give a start"):
         diffsep.Separator(preset="network", init="none").separate_tensor(song, 22050)
+
+
+def test_a_mask_network_start_hears_the_whole_song_not_the_prior_segments():
+    """The prior refines 2.97-s segments; the mask network's LSTM reads up to CONTEXT_SECONDS at
+    once, so the `network` preset gives what the network gives on the whole of a shorter song."""
+    from diffsep.initial import first_separator
+    from diffsep.priors import learned_io, DEFAULT_MSDM
+
+    prior = learned_io.load(Path(diffsep.priors.__file__).parent.parent / "assets" / DEFAULT_MSDM)
+    song = _song(prior.sample_rate, channels=1, seconds=8.0)
+    engine = Engine(prior, resolve(prior, "network", band="model"))
+    assert engine.segments_for(song.shape[-1]).length < song.shape[-1]  # the prior would cut it
+    whole = first_separator("masknet", prior)(song)[0]
+    torch.testing.assert_close(engine.apply(song, prior.sample_rate)[0], whole, rtol=0, atol=1e-5)
+    length = engine.segments_for(song.shape[-1]).length
+    alone = first_separator("masknet", prior)(song[:, :length])[0]  # the first segment heard on its own differs
+    assert (alone - whole[..., :length]).abs().max() > 1e-3
+
+
+def test_the_first_pass_travels_with_its_input_in_any_blocks():
+    """A first separator's stems are appended, row-aligned, to every block, across its own segments."""
+    from diffsep.separation.segments import Segments, with_first_pass
+
+    signal = torch.randn(3, 5000)  # two mixture channels and a known stem's row
+    halves = lambda blocks, first: torch.stack([blocks * 0.25, blocks * 0.75], 2)  # noqa: E731  [N, C, 2, L]
+    for block in (333, 5000):
+        out = torch.cat(list(with_first_pass(iter(signal.split(block, -1)), 2, Segments(1200, 300), halves)), -1)
+        assert out.shape == (3 + 2 * 2, 5000)
+        torch.testing.assert_close(out[:3], signal)
+        torch.testing.assert_close(out[3:], torch.cat([signal[:2] * 0.25, signal[:2] * 0.75]))

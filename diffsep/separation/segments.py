@@ -10,6 +10,7 @@ its mixture and all stems share the window, the overlap-added stems still sum to
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
@@ -124,26 +125,48 @@ class Resampler:
 
 
 def stream_separation(blocks: Iterable[Tensor], rates: tuple[int, int, int], inputs: int, channels: int, stems: int,
-                      segments: Segments, separate: SeparateFn, batch: int = 1) -> Iterator[Tensor]:
+                      segments: Segments, separate: SeparateFn, batch: int = 1,
+                      prepare: Callable[[Iterator[Tensor]], Iterator[Tensor]] | None = None) -> Iterator[Tensor]:
     """Separated ``[C, S, m]`` blocks from ``[inputs, n]`` blocks (``inputs`` rows: the
     mixture's channels, then any known stems'); ``rates`` are (input, model, output) in Hz;
-    ``batch`` segments go to ``separate`` at once."""
+    ``batch`` segments go to ``separate`` at once; ``prepare`` turns the blocks at the model's
+    rate into what ``separate``'s segments are cut from (:func:`with_first_pass`)."""
     rate, model_rate, out_rate = rates
     into = Resampler(rate, model_rate, inputs)
     back = Resampler(model_rate, out_rate, channels * stems)
     overlap_add = OverlapAdd(segments, separate, batch)
 
+    def at_model_rate() -> Iterator[Tensor]:
+        for block in blocks:
+            yield into(block)
+        yield into(torch.zeros(inputs, 0), last=True)
+
     def out(finished: Tensor, last: bool = False) -> Tensor:
         return back(finished.reshape(channels * stems, -1), last).reshape(channels, stems, -1)
 
-    for block in blocks:
-        for finished in overlap_add.push(into(block)):
+    for block in at_model_rate() if prepare is None else prepare(at_model_rate()):
+        for finished in overlap_add.push(block):
             yield out(finished)
-    for finished in overlap_add.push(into(torch.zeros(inputs, 0), last=True)):
-        yield out(finished)
     for finished in overlap_add.finish():
         yield out(finished)
     yield out(torch.zeros(channels, stems, 0), last=True)
+
+
+def with_first_pass(blocks: Iterator[Tensor], channels: int, segments: Segments, separate: SeparateFn) -> Iterator[Tensor]:
+    """``[R, n]`` blocks, each with the stems of a first separator appended as ``S * C`` rows
+    (stem-major): the first ``channels`` rows (the mixture's) separated by ``separate`` in
+    ``segments`` of their own, one at a time, and overlap-added. Memory holds one such segment."""
+    source, copy = itertools.tee(blocks)
+    first_pass = OverlapAdd(segments, separate)
+
+    def stems() -> Iterator[Tensor]:
+        for block in source:
+            yield from first_pass.push(block[:channels])
+        yield from first_pass.finish()
+
+    held = Buffer(copy)
+    for found in stems():
+        yield torch.cat([held.cut(found.shape[-1]), found.transpose(0, 1).flatten(0, 1)])
 
 
 class Buffer:
