@@ -95,6 +95,15 @@ def test_a_resumed_run_ends_where_an_uninterrupted_one_does(data, tmp_path):
     assert all(torch.equal(whole[name], split[name]) for name in whole)
 
 
+def test_a_run_resumes_only_with_the_options_it_started_with(data, tmp_path):
+    _train(data, tmp_path / "run", "--stop-at", "2")
+    refused = _invoke(data, tmp_path / "run", "--resume", "--loss", "sdr", "--lr", "0.01")
+    assert refused.exit_code == 1 and "--loss was 'l1', now 'sdr'" in refused.output and "--lr was 0.001" in refused.output
+    assert len(_losses(tmp_path / "run")) == 2  # nothing was trained
+    _train(data, tmp_path / "run", "--resume", "--steps", "3")  # a shorter cosine is the same run, ended sooner
+    assert len(_losses(tmp_path / "run")) == 3
+
+
 def test_a_run_records_its_lineage_and_refuses_to_overwrite_another(data, tmp_path):
     _train(data, tmp_path / "run")
     from diffsep.priors import checkpoints

@@ -31,6 +31,9 @@ from diffsep.training.lineage import Lineage
 from diffsep.training.schedule import learning_rate_factor
 
 STATE, MODEL, LOG = "state.pt", "masknet.safetensors", "log.jsonl"
+FREE_ON_RESUME = ("out", "steps", "stop_at", "save_minutes", "export_dtype")
+"""Options a resumed run may change (``--steps`` shortens or lengthens the cosine); every other
+one must be as the run started, or it would continue as another run than the one recorded."""
 
 
 @dataclass
@@ -140,11 +143,23 @@ class _Run:
 
     def restore(self, path: Path) -> None:
         state = torch.load(path, weights_only=True)
+        self._check_options(json.loads(state.get("config", "{}")))
         self.net.load_state_dict(state["net"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["generator"])
         torch.set_rng_state(state["dropout"])
         self.step, self.cpu_seconds = state["step"], state["cpu_seconds"]
+
+
+    def _check_options(self, started: dict) -> None:
+        """Refuse to continue with options other than those the run started with."""
+        given = json.loads(json.dumps(asdict(self.config), default=str))
+        changed = [name for name in started if name not in FREE_ON_RESUME and started[name] != given.get(name)]
+        if changed:
+            said = "; ".join(f"--{name.replace('_', '-')} was {started[name]!r}, now {given.get(name)!r}" for name in changed)
+            raise DiffsepError(f"--resume continues the run as it started, and {said}: give the options it started with "
+                               "(--steps, --stop-at and --save-minutes may change), "
+                               "or start a new run with --init-from")
 
 
 def train(config: MaskNetTraining, resume: bool = False, progress: Callable[[int], None] = lambda step: None) -> Path:
