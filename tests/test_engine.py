@@ -91,6 +91,10 @@ def test_the_stream_gives_what_one_tensor_gives_in_any_blocks(block):
     streamed = torch.cat(list(engine.stream(rows.split(block, -1), 22050, 2, song.shape[-1], ["drums"])), -1)
     torch.testing.assert_close(streamed, whole, rtol=0, atol=1e-6)
     assert torch.equal(whole[:, STEMS.index("drums")], known)  # a known stem comes back as given
+    started = Engine(prior, resolve(prior, "network", segment=0.5))  # a mask network's start, in a first pass
+    whole = started.apply(song, 22050)
+    torch.testing.assert_close(torch.cat(list(started.stream(song.split(block, -1), 22050, 2, song.shape[-1])), -1), whole,
+                               rtol=0, atol=1e-6)
 
 
 def test_a_folder_start_needs_its_stems():
