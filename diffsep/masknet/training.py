@@ -150,7 +150,6 @@ class _Run:
         torch.set_rng_state(state["dropout"])
         self.step, self.cpu_seconds = state["step"], state["cpu_seconds"]
 
-
     def _check_options(self, started: dict) -> None:
         """Refuse to continue with options other than those the run started with."""
         given = json.loads(json.dumps(asdict(self.config), default=str))
