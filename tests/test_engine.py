@@ -129,12 +129,12 @@ def test_a_mask_network_start_hears_the_whole_song_not_the_prior_segments():
 
     prior = learned_io.load(Path(diffsep.priors.__file__).parent.parent / "assets" / DEFAULT_MSDM)
     song = _song(prior.sample_rate, channels=1, seconds=8.0)
-    engine = Engine(prior, resolve(prior, "network", band="model"))
-    assert engine.segments_for(song.shape[-1]).length < song.shape[-1]  # the prior would cut it
-    whole = first_separator("masknet", prior)(song)[0]
-    torch.testing.assert_close(engine.apply(song, prior.sample_rate)[0], whole, rtol=0, atol=1e-5)
+    engine, network = Engine(prior, resolve(prior, "network", band="model")), first_separator("masknet", prior)
     length = engine.segments_for(song.shape[-1]).length
-    alone = first_separator("masknet", prior)(song[:, :length])[0]  # the first segment heard on its own differs
+    assert length < song.shape[-1]  # the prior would cut it
+    whole = network(song)[0]
+    torch.testing.assert_close(engine.apply(song, prior.sample_rate)[0], whole, rtol=0, atol=1e-5)
+    alone = network(song[:, :length])[0]  # the first segment heard on its own differs
     assert (alone - whole[..., :length]).abs().max() > 1e-3
 
 
