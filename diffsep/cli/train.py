@@ -98,6 +98,7 @@ def train_masknet(
     loss: str = typer.Option("l1", help="What the network minimises: l1 (the L1 distance of each stem's STFT to its own) or sdr (minus each playing stem's SDR, capped at 30 dB)."),
     save_minutes: float = typer.Option(10.0, help="Minutes between saves of the resumable state."),
     init_from: Optional[Path] = typer.Option(None, "--init-from", help="Start from this mask network's weights (e.g. the shipped one): its stems, rate and shape; a fresh optimizer and step 0. Its steps and CPU-hours carry into the new network's metadata."),
+    second_stage: Optional[Path] = typer.Option(None, "--second-stage", help="Train a second stage over this mask network or bag (its file, e.g. the shipped bag): a network that reads its masks beside the mixture and corrects them; the file's networks stay frozen and travel in the new file."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out where its last save left it."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -106,7 +107,7 @@ def train_masknet(
 
     config = MaskNetTraining(data=data, out=out, stems=_names(stems), steps=steps, stop_at=stop_at, batch_size=batch_size,
                              seconds=seconds, lr=lr, warmup=warmup, hidden=hidden, layers=layers, seed=seed, save_minutes=save_minutes,
-                             init_from=init_from, augment=_names(augment), loss=loss)
+                             init_from=init_from, second_stage=second_stage, augment=_names(augment), loss=loss)
     written = _interruptible(lambda advance: train(config, resume=resume, progress=advance), steps, quiet, out)
     typer.echo(f"wrote {written}")
 

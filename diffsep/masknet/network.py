@@ -75,10 +75,18 @@ class MaskNet(MaskSeparator):
                                  nn.Linear(hidden, len(self.stems) * bins))
 
     def masks(self, spec: Tensor) -> Tensor:
+        return self.masks_of(self.features(spec))
+
+    def features(self, spec: Tensor) -> Tensor:
+        """Each frame's log-magnitude spectrum ``[B, N, F]`` of the mixture's STFT ``[B, F, N]``, at unit RMS."""
         magnitude = spec.abs()
         level = magnitude.square().mean((1, 2), keepdim=True).sqrt() + 1e-8
-        features = torch.log1p(magnitude / level).transpose(1, 2) * self.scale + self.shift  # [B, N, F]
+        return torch.log1p(magnitude / level).transpose(1, 2) * self.scale + self.shift
+
+    def masks_of(self, features: Tensor, offset: Tensor | float = 0.0) -> Tensor:
+        """Masks ``[B, S, F, N]`` from frames of ``features`` ``[B, N, ...]``: the softmax over the
+        stems of the network's logits plus ``offset`` (``[B, N, S, F]``)."""
         projected = self.inp(features)
         context, _ = self.rnn(projected)
         logits = self.out(torch.cat([projected, context], -1)).reshape(*features.shape[:2], len(self.stems), -1)
-        return logits.softmax(2).permute(0, 2, 3, 1)
+        return (logits + offset).softmax(2).permute(0, 2, 3, 1)

@@ -11,6 +11,7 @@ import torch
 
 from diffsep.errors import DiffsepError
 from diffsep.masknet.bag import Bag
+from diffsep.masknet.second_stage import SecondStage
 from diffsep.masknet.network import MaskNet, MaskSeparator
 from diffsep.priors import checkpoints
 
@@ -27,10 +28,22 @@ wider network (384 units, 3 layers) trained from scratch on all of them, fine-tu
 docs/experiments/2026-12-06-the-loss-the-mask-networks-minimise.md says how and how well."""
 
 
-def save(net: MaskNet, path: str | Path, dtype: torch.dtype = torch.float32, **extra: Any) -> Path:
+def save(net: MaskNet, path: str | Path, dtype: torch.dtype = torch.float32, first: dict[str, Any] | None = None,
+         **extra: Any) -> Path:
     """Write ``net``'s weights (stored as ``dtype``) with its stems, rate and shape; ``extra``
-    (its training's lineage) goes into the metadata."""
-    return _write(net, path, dtype, {"network": net.config, **extra})
+    (its training's lineage) goes into the metadata. A :class:`SecondStage` needs ``first``: the
+    metadata of its first stage's file, which rebuilds that stage (its weights are in ``net``'s)."""
+    if isinstance(net, SecondStage) != (first is not None):
+        raise ValueError("a second stage is saved with its first stage's metadata, and only a second stage")
+    described = {} if first is None else {"first": described_member(first)}
+    return _write(net, path, dtype, {"network": net.config, **described, **extra})
+
+
+def described_member(metadata: dict[str, Any], file: str | Path | None = None) -> dict[str, Any]:
+    """A network's metadata as one part of another file's: without what the whole file says (its
+    kind, stems and rate), with the file it came from."""
+    own = ("kind", "stems", "sample_rate")
+    return {**({} if file is None else {"file": Path(file).name}), **{key: value for key, value in metadata.items() if key not in own}}
 
 
 def save_bag(paths: list[str | Path], out: str | Path, weights: list[float] | None = None,
@@ -40,12 +53,10 @@ def save_bag(paths: list[str | Path], out: str | Path, weights: list[float] | No
     file it came from."""
     loaded = [read(path) for path in paths]
     members = [metadata for _, metadata in loaded]
-    if any("members" in member for member in members):
-        raise DiffsepError("a bag holds single mask networks, not bags: name the networks of the bags instead")
+    if any("members" in member or "first" in member for member in members):
+        raise DiffsepError("a bag holds single mask networks, not bags or second stages: name the networks of the bags instead")
     bag = Bag([net for net, _ in loaded], weights, temperature)
-    own = ("kind", "stems", "sample_rate")
-    described = [{"file": Path(path).name, **{key: value for key, value in member.items() if key not in own}}
-                 for path, member in zip(paths, members)]
+    described = [described_member(member, path) for path, member in zip(paths, members)]
     return _write(bag, out, dtype, {"members": described, "weights": bag.weights, "temperature": bag.temperature})
 
 
@@ -65,13 +76,19 @@ def read(path: str | Path, device: str = "cpu") -> tuple[MaskSeparator, dict[str
     if metadata.get("kind") != KIND:
         raise DiffsepError(f"{str(path)!r} holds a {metadata.get('kind')!r} model, not a mask network "
                            "(train one with `diffsep train-masknet`)")
-    stems, rate = metadata["stems"], metadata["sample_rate"]
-    if "members" in metadata:
-        net = Bag([MaskNet(stems, rate, **member["network"]) for member in metadata["members"]], metadata["weights"],
-                  metadata.get("temperature", 1.0))  # bags written before temperatures keep the mean
-    else:
-        net = MaskNet(stems, rate, **metadata["network"])
+    net = _built(metadata, metadata["stems"], metadata["sample_rate"])
     return checkpoints.restore(net, tensors, path).to(device), metadata
+
+
+def _built(metadata: dict[str, Any], stems: list[str], rate: int) -> MaskSeparator:
+    """The network a file's metadata (or a part of it) describes, with fresh weights."""
+    if "first" in metadata:
+        shape = metadata["network"]
+        return SecondStage(_built(metadata["first"], stems, rate), hidden=shape["hidden"], layers=shape["layers"])
+    if "members" in metadata:
+        return Bag([MaskNet(stems, rate, **member["network"]) for member in metadata["members"]], metadata["weights"],
+                   metadata.get("temperature", 1.0))  # bags written before temperatures keep the mean
+    return MaskNet(stems, rate, **metadata["network"])
 
 
 @functools.lru_cache(maxsize=1)

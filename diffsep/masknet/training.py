@@ -23,9 +23,10 @@ from diffsep.data.datasets import RandomChunks
 from diffsep.data.layout import read_manifest
 from diffsep.errors import DiffsepError
 from diffsep.io.atomic import atomic_path
+from diffsep.masknet.second_stage import SecondStage
 from diffsep.masknet.losses import LOSSES
 from diffsep.masknet.network import MaskNet
-from diffsep.masknet.storage import KIND, read, save
+from diffsep.masknet.storage import KIND, described_member, read, save
 from diffsep.priors import checkpoints
 from diffsep.training.lineage import Lineage
 from diffsep.training.schedule import learning_rate_factor
@@ -64,6 +65,9 @@ class MaskNetTraining:
     init_from: Path | None = None
     """A mask network file to start from (its weights, stems, rate and shape; a fresh optimizer
     and step 0): a fine-tuning on other data. Its lineage carries into the new network's."""
+    second_stage: Path | None = None
+    """A mask network or bag file the run trains a second stage over: a
+    :class:`~diffsep.masknet.second_stage.SecondStage` of them, the file's networks frozen."""
 
     def __post_init__(self) -> None:
         self.data = [Path(self.data)] if isinstance(self.data, (str, Path)) else [Path(data) for data in self.data]
@@ -71,6 +75,14 @@ class MaskNetTraining:
         if self.loss not in LOSSES:
             raise DiffsepError(f"no loss {self.loss!r}: choose one of {', '.join(LOSSES)}")
         shape = {"hidden": 256, "layers": 2}
+        if self.second_stage is not None:
+            self.second_stage = Path(self.second_stage)
+            if self.init_from is not None:
+                raise DiffsepError("--second-stage starts a second stage over a file, --init-from continues a network or a second stage: "
+                                   "give one of them")
+            if checkpoints.metadata(self.second_stage).get("kind") != KIND:
+                raise DiffsepError(f"{str(self.second_stage)!r} is not a mask network's file: --second-stage names one that "
+                                   "`diffsep train-masknet` or `diffsep bag` wrote")
         if self.init_from is not None:
             self.init_from = Path(self.init_from)
             metadata = checkpoints.metadata(self.init_from)
@@ -89,6 +101,11 @@ class MaskNetTraining:
         self.layers = self.layers if self.layers is not None else shape["layers"]
 
 
+def options(config: MaskNetTraining) -> dict:
+    """``config``'s options as the run records them (paths as text)."""
+    return json.loads(json.dumps(asdict(config), default=str))
+
+
 def remix(batch: Tensor, generator: torch.Generator) -> Tensor:
     """Stems ``[B, S, T]`` with each stem taken from another song of the batch and scaled by a
     gain drawn in [-6, +3] dB: songs no composer wrote, stems that do not play together."""
@@ -103,15 +120,23 @@ class _Run:
     def __init__(self, config: MaskNetTraining, rate: int) -> None:
         self.config = config
         torch.manual_seed(config.seed)
-        if config.init_from is None:
+        self.first: dict | None = None
+        """The metadata of the first stage under a second stage (None: the run trains a plain network)."""
+        if config.second_stage is not None:
+            first, metadata = read(config.second_stage)
+            self.first = described_member(metadata, config.second_stage)
+            self.net, self.before = SecondStage(first, hidden=config.hidden, layers=config.layers), Lineage()
+        elif config.init_from is None:
             self.net, self.before = MaskNet(config.stems, rate, hidden=config.hidden, layers=config.layers), Lineage()
         else:
             self.net, metadata = read(config.init_from)
-            self.before = Lineage.of(metadata)
-            if self.net.sample_rate != rate:
-                raise DiffsepError(f"{str(config.init_from)!r} separates at {self.net.sample_rate} Hz, the data is at {rate} Hz: "
-                                   "render the data at the network's rate")
-        self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=config.lr, weight_decay=1e-4)
+            self.first, self.before = metadata.get("first"), Lineage.of(metadata)
+        if self.net.sample_rate != rate:
+            given = config.second_stage or config.init_from
+            raise DiffsepError(f"{str(given)!r} separates at {self.net.sample_rate} Hz, the data is at {rate} Hz: "
+                               "render the data at the network's rate")
+        trained = [parameter for parameter in self.net.parameters() if parameter.requires_grad]
+        self.optimizer = torch.optim.AdamW(trained, lr=config.lr, weight_decay=1e-4)
         self.generator = torch.Generator().manual_seed(config.seed + 1)
         self.chunks = RandomChunks(config.data, "train", config.stems, int(config.seconds * rate), rate,
                                    seed=config.seed + 7, min_active=2, items=1 << 62,
@@ -137,7 +162,7 @@ class _Run:
         self.cpu_seconds, self._clock = self.cpu_seconds + now - self._clock, now
         state = {"net": self.net.state_dict(), "optimizer": self.optimizer.state_dict(), "generator": self.generator.get_state(),
                  "dropout": torch.get_rng_state(), "step": self.step, "cpu_seconds": self.cpu_seconds,
-                 "config": json.dumps(asdict(self.config), default=str)}
+                 "config": json.dumps(options(self.config))}
         with atomic_path(path) as temporary:
             torch.save(state, temporary)
 
@@ -152,7 +177,7 @@ class _Run:
 
     def _check_options(self, started: dict) -> None:
         """Refuse to continue with options other than those the run started with."""
-        given = json.loads(json.dumps(asdict(self.config), default=str))
+        given = options(self.config)
         changed = [name for name in started if name not in FREE_ON_RESUME and started[name] != given.get(name)]
         if changed:
             said = "; ".join(f"--{name.replace('_', '-')} was {started[name]!r}, now {given.get(name)!r}" for name in changed)
@@ -196,6 +221,6 @@ def train(config: MaskNetTraining, resume: bool = False, progress: Callable[[int
         raise
     run.save(out / STATE)
     lineage = run.before.extended(run.step, run.cpu_seconds, *manifests)
-    recipe = asdict(config) | {"data": [str(data) for data in config.data], "out": str(config.out),
-                               "init_from": config.init_from and str(config.init_from)}
-    return save(run.net.eval(), out / MODEL, getattr(torch, config.export_dtype), **asdict(lineage), recipe=recipe)
+    recipe = options(config)
+    return save(run.net.eval(), out / MODEL, getattr(torch, config.export_dtype), first=run.first, **asdict(lineage),
+                recipe=recipe)
