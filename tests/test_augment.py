@@ -57,8 +57,23 @@ def test_saturation_keeps_each_peak_and_compresses():
     assert torch.all(crest(out) < crest(chunk))
 
 
+def test_speed_moves_each_stems_pitch_by_its_own_factor_and_keeps_its_level_and_length():
+    rate, n = 8000, 8000
+    t = torch.arange(n) / rate
+    tones = torch.sin(2 * torch.pi * 400.0 * t).repeat(4, 1)  # whole cycles
+    factors = np.random.default_rng(3).uniform(*aug.SPEED, size=4)
+    out = aug.speed(tones, np.random.default_rng(3), rate)
+    assert out.shape == tones.shape and min(factors) < 0.9 and max(factors) > 1.05  # slower and faster
+    for wave, factor in zip(out, factors):
+        played = wave[: min(n, round(n / factor))]  # before any mirrored end
+        peak_hz = torch.fft.rfft(played).abs().argmax().item() * rate / played.shape[0]
+        assert abs(peak_hz - 400.0 * factor) <= rate / played.shape[0]
+    torch.testing.assert_close(out.square().mean(-1), tones.square().mean(-1), rtol=0.05, atol=0)
+    assert out.diff(dim=-1).abs().max() < 2 * tones.diff(dim=-1).abs().max() * aug.SPEED[1]  # no click where a stem turns
+
+
 def test_unknown_augmentation_is_a_clear_error():
-    with pytest.raises(DiffsepError, match="--augment chorus: not one of gain, eq, reverb, saturation"):
+    with pytest.raises(DiffsepError, match="--augment chorus: not one of gain, eq, reverb, saturation, speed"):
         aug.check(["gain", "chorus"])
 
 

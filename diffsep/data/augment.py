@@ -1,6 +1,6 @@
 """Per-stem augmentation of training chunks: each stem of a chunk changed on its own, so the
-prior hears the same parts at other levels, through other tone controls, in other rooms and
-through other amplifiers than the SoundFonts gave them. Every draw comes from the caller's generator (the chunk's own seed)."""
+prior hears the same parts at other levels, through other tone controls, in other rooms,
+through other amplifiers and transposed by other speeds than the SoundFonts gave them. Every draw comes from the caller's generator (the chunk's own seed)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ REVERB_WET = (0.0, 0.5)
 """The range of each stem's share of reverberated sound."""
 DRIVE = (0.5, 3.0)
 """The range of each stem's saturation drive (0.5: nearly clean; 3: the peak at 0.995 of tanh's limit)."""
+SPEED = (0.85, 1.15)
+"""The range of each stem's playback speed (0.85: 2.8 semitones lower; 1.15: 2.4 higher)."""
 
 
 def gain(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) -> torch.Tensor:
@@ -67,8 +69,28 @@ def saturation(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) 
     return torch.tanh(drive * chunk / peak) * peak / torch.tanh(drive)
 
 
+def speed(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) -> torch.Tensor:
+    """Each stem played at its own speed within ``SPEED``, as a sampler transposes a recording:
+    pitch, formants and tempo move together, so a sampled instrument sounds as a smaller or a
+    larger one. Band-limited (resampled through the FFT); the window keeps its length: a slower
+    stem is cut, a faster one goes on with its own end mirrored (no click where it turns)."""
+    stems, length = chunk.shape
+    factors = rng.uniform(*SPEED, size=stems)
+    spectra = torch.fft.rfft(chunk, dim=-1)
+    played = []
+    for spectrum, factor in zip(spectra, factors):
+        size = max(2, round(length / factor))
+        bins = size // 2 + 1
+        kept = spectrum[:bins] if bins <= spectrum.shape[0] else torch.nn.functional.pad(spectrum, (0, bins - spectrum.shape[0]))
+        wave = torch.fft.irfft(kept, n=size) * (size / length)
+        while wave.shape[0] < length:
+            wave = torch.cat([wave, wave.flip(0)[: length - wave.shape[0]]])
+        played.append(wave[:length])
+    return torch.stack(played)
+
+
 AUGMENTATIONS: dict[str, Callable[[torch.Tensor, np.random.Generator, int], torch.Tensor]] = {
-    "gain": gain, "eq": eq, "reverb": reverb, "saturation": saturation}
+    "gain": gain, "eq": eq, "reverb": reverb, "saturation": saturation, "speed": speed}
 
 
 def check(names: Sequence[str]) -> list[str]:
