@@ -166,24 +166,24 @@ class _Run:
         with atomic_path(path) as temporary:
             torch.save(state, temporary)
 
-    def restore(self, path: Path) -> None:
-        state = torch.load(path, weights_only=True)
-        self._check_options(json.loads(state.get("config", "{}")))
+    def restore(self, state: dict) -> None:
+        """Continue from a state :meth:`save` wrote (its options checked by :func:`check_started_as`)."""
         self.net.load_state_dict(state["net"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["generator"])
         torch.set_rng_state(state["dropout"])
         self.step, self.cpu_seconds = state["step"], state["cpu_seconds"]
 
-    def _check_options(self, started: dict) -> None:
-        """Refuse to continue with options other than those the run started with."""
-        given = options(self.config)
-        changed = [name for name in started if name not in FREE_ON_RESUME and started[name] != given.get(name)]
-        if changed:
-            said = "; ".join(f"--{name.replace('_', '-')} was {started[name]!r}, now {given.get(name)!r}" for name in changed)
-            raise DiffsepError(f"--resume continues the run as it started, and {said}: give the options it started with "
-                               "(--steps, --stop-at and --save-minutes may change), "
-                               "or start a new run with --init-from")
+
+def check_started_as(config: MaskNetTraining, state: dict) -> None:
+    """Refuse to continue a saved ``state`` with options other than those its run started with."""
+    started, given = json.loads(state.get("config", "{}")), options(config)
+    changed = [name for name in started if name not in FREE_ON_RESUME and started[name] != given.get(name)]
+    if changed:
+        said = "; ".join(f"--{name.replace('_', '-')} was {started[name]!r}, now {given.get(name)!r}" for name in changed)
+        raise DiffsepError(f"--resume continues the run as it started, and {said}: give the options it started with "
+                           "(--steps, --stop-at and --save-minutes may change), "
+                           "or start a new run with --init-from")
 
 
 def train(config: MaskNetTraining, resume: bool = False, progress: Callable[[int], None] = lambda step: None) -> Path:
@@ -201,10 +201,13 @@ def train(config: MaskNetTraining, resume: bool = False, progress: Callable[[int
     if (out / STATE).exists() != resume:
         raise DiffsepError(f"{str(out)!r} holds a run already: continue it with --resume, or choose another --out" if not resume
                            else f"nothing to resume in {str(out)!r}: start the run without --resume")
+    state = torch.load(out / STATE, weights_only=True) if resume else None
+    if state is not None:
+        check_started_as(config, state)  # before the data are indexed and the networks read
     out.mkdir(parents=True, exist_ok=True)
     run = _Run(config, rates.pop())
-    if resume:
-        run.restore(out / STATE)
+    if state is not None:
+        run.restore(state)
     run.net.train()
     saved = time.monotonic()
     try:
