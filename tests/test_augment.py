@@ -72,8 +72,15 @@ def test_speed_moves_each_stems_pitch_by_its_own_factor_and_keeps_its_level_and_
     assert out.diff(dim=-1).abs().max() < 2 * tones.diff(dim=-1).abs().max() * aug.SPEED[1]  # no click where a stem turns
 
 
+def test_detune_is_speed_within_a_few_cents():
+    chunk = torch.randn(4, 4000)
+    cents = np.random.default_rng(4).uniform(-aug.DETUNE_CENTS, aug.DETUNE_CENTS, size=4)
+    torch.testing.assert_close(aug.detune(chunk, np.random.default_rng(4), 8000), aug.played_at(chunk, 2 ** (cents / 1200)))
+    assert np.abs(cents).max() <= aug.DETUNE_CENTS and len(set(cents.tolist())) == 4
+
+
 def test_unknown_augmentation_is_a_clear_error():
-    with pytest.raises(DiffsepError, match="--augment chorus: not one of gain, eq, reverb, saturation, speed"):
+    with pytest.raises(DiffsepError, match="--augment chorus: not one of gain, eq, reverb, saturation, speed, detune"):
         aug.check(["gain", "chorus"])
 
 

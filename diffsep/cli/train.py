@@ -13,7 +13,7 @@ from diffsep.errors import DiffsepError
 
 AUGMENT_HELP = ("Comma-separated per-stem augmentations of each training window: gain (+-6 dB), eq (a tilt of +-3 dB per octave), "
                 "reverb (a room of 0.1-1 s, up to 50 % wet), saturation (tanh, peak kept), speed (0.85-1.15 times, pitch and formants "
-                "moved together) [default: none].")
+                "moved together), detune (within +-30 cents) [default: none].")
 
 
 @friendly

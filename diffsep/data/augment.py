@@ -26,6 +26,8 @@ DRIVE = (0.5, 3.0)
 """The range of each stem's saturation drive (0.5: nearly clean; 3: the peak at 0.995 of tanh's limit)."""
 SPEED = (0.85, 1.15)
 """The range of each stem's playback speed (0.85: 2.8 semitones lower; 1.15: 2.4 higher)."""
+DETUNE_CENTS = 30.0
+"""Each stem's detuning is drawn uniformly within +-DETUNE_CENTS (a hundredth of a semitone each)."""
 
 
 def gain(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) -> torch.Tensor:
@@ -70,15 +72,25 @@ def saturation(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) 
 
 
 def speed(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) -> torch.Tensor:
-    """Each stem played at its own speed within ``SPEED``, as a sampler transposes a recording:
-    pitch, formants and tempo move together, so a sampled instrument sounds as a smaller or a
-    larger one. Band-limited (resampled through the FFT); the window keeps its length: a slower
-    stem is cut, a faster one goes on with its own end mirrored (no click where it turns)."""
-    stems, length = chunk.shape
-    factors = rng.uniform(*SPEED, size=stems)
-    spectra = torch.fft.rfft(chunk, dim=-1)
+    """Each stem played at its own speed within ``SPEED`` (:func:`played_at`), as a sampler
+    transposes a recording: pitch, formants and tempo move together, so a sampled instrument
+    sounds as a smaller or a larger one."""
+    return played_at(chunk, rng.uniform(*SPEED, size=chunk.shape[0]))
+
+
+def detune(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) -> torch.Tensor:
+    """Each stem played sharp or flat by its own few cents (within ``DETUNE_CENTS``, by its speed,
+    :func:`played_at`): instruments tuned by ear, or to another A, off the grid the SoundFonts' notes sit on."""
+    return played_at(chunk, 2 ** (rng.uniform(-DETUNE_CENTS, DETUNE_CENTS, size=chunk.shape[0]) / 1200))
+
+
+def played_at(chunk: torch.Tensor, factors: Sequence[float]) -> torch.Tensor:
+    """Each stem of ``chunk`` ``[S, T]`` played ``factors[s]`` times as fast, band-limited
+    (resampled through the FFT), at the same length: a slower stem is cut, a faster one goes on
+    with its own end mirrored (no click where it turns)."""
+    length = chunk.shape[-1]
     played = []
-    for spectrum, factor in zip(spectra, factors):
+    for spectrum, factor in zip(torch.fft.rfft(chunk, dim=-1), factors):
         size = max(2, round(length / factor))
         bins = size // 2 + 1
         kept = spectrum[:bins] if bins <= spectrum.shape[0] else torch.nn.functional.pad(spectrum, (0, bins - spectrum.shape[0]))
@@ -90,7 +102,7 @@ def speed(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) -> to
 
 
 AUGMENTATIONS: dict[str, Callable[[torch.Tensor, np.random.Generator, int], torch.Tensor]] = {
-    "gain": gain, "eq": eq, "reverb": reverb, "saturation": saturation, "speed": speed}
+    "gain": gain, "eq": eq, "reverb": reverb, "saturation": saturation, "speed": speed, "detune": detune}
 
 
 def check(names: Sequence[str]) -> list[str]:
