@@ -208,7 +208,8 @@ def references(args: argparse.Namespace, stems: list[str], rate: int) -> dict[st
             songs.append(track.read(0, track.frames))
         composers = read_manifest(root).get("composers")  # a corpus set: pieces by these composers
         what = f"pieces by {'+'.join(composers)}" if composers else "held-out songs"
-        found[f"{len(songs)} {what}, {timbres(root)}"] = songs
+        name = f"{len(songs)} {what}, {timbres(root)}"
+        found[name if name not in found else f"{name} ({root.name})"] = songs  # two sets alike stay apart
     example = torch.stack([audio.read(EXAMPLE / "reference" / f"{stem}.wav", rate)[0].mean(0) for stem in stems])
     return {**found, "bundled example": [example]}
 
