@@ -75,6 +75,9 @@ def test_a_second_stage_is_refused_where_it_cannot_go(data, tmp_path):
     result = CliRunner().invoke(app, ["train-masknet", "--data", str(data), "-o", str(tmp_path / "both"),
                                       "--second-stage", str(first_path), "--init-from", str(first_path)])
     assert result.exit_code != 0 and "give one of them" in result.output
+    result = CliRunner().invoke(app, ["train-masknet", "--data", str(data), "-o", str(tmp_path / "order"),
+                                      "--second-stage", str(first_path), "--stems", "drums,bass,guitar,piano"])
+    assert result.exit_code != 0 and "give --stems in its order" in result.output
     build_prior("gaussian").save(tmp_path / "prior.safetensors")
     result = CliRunner().invoke(app, ["train-masknet", "--data", str(data), "-o", str(tmp_path / "prior"),
                                       "--second-stage", str(tmp_path / "prior.safetensors")])

@@ -11,8 +11,8 @@ import torch
 
 from diffsep.errors import DiffsepError
 from diffsep.masknet.bag import Bag
-from diffsep.masknet.second_stage import SecondStage
 from diffsep.masknet.network import MaskNet, MaskSeparator
+from diffsep.masknet.second_stage import SecondStage
 from diffsep.priors import checkpoints
 
 KIND = "masknet"

@@ -23,9 +23,9 @@ from diffsep.data.datasets import RandomChunks
 from diffsep.data.layout import read_manifest
 from diffsep.errors import DiffsepError
 from diffsep.io.atomic import atomic_path
-from diffsep.masknet.second_stage import SecondStage
 from diffsep.masknet.losses import LOSSES
 from diffsep.masknet.network import MaskNet
+from diffsep.masknet.second_stage import SecondStage
 from diffsep.masknet.storage import KIND, described_member, read, save
 from diffsep.priors import checkpoints
 from diffsep.training.lineage import Lineage
@@ -80,9 +80,11 @@ class MaskNetTraining:
             if self.init_from is not None:
                 raise DiffsepError("--second-stage starts a second stage over a file, --init-from continues a network or a second stage: "
                                    "give one of them")
-            if checkpoints.metadata(self.second_stage).get("kind") != KIND:
+            metadata = checkpoints.metadata(self.second_stage)
+            if metadata.get("kind") != KIND:
                 raise DiffsepError(f"{str(self.second_stage)!r} is not a mask network's file: --second-stage names one that "
                                    "`diffsep train-masknet` or `diffsep bag` wrote")
+            self._check_stems(self.second_stage, metadata)
         if self.init_from is not None:
             self.init_from = Path(self.init_from)
             metadata = checkpoints.metadata(self.init_from)
@@ -94,11 +96,14 @@ class MaskNetTraining:
                 if getattr(self, name) not in (None, value):
                     raise DiffsepError(f"--{name} {getattr(self, name)} differs from {str(self.init_from)!r}'s {value}: "
                                        f"a network started from a file keeps its shape (leave --{name} out)")
-            if metadata["stems"] != self.stems:
-                raise DiffsepError(f"{str(self.init_from)!r} separates {','.join(metadata['stems'])}, not {','.join(self.stems)}: "
-                                   "give --stems in its order")
+            self._check_stems(self.init_from, metadata)
         self.hidden = self.hidden if self.hidden is not None else shape["hidden"]
         self.layers = self.layers if self.layers is not None else shape["layers"]
+
+    def _check_stems(self, path: Path, metadata: dict) -> None:
+        if metadata["stems"] != self.stems:
+            raise DiffsepError(f"{str(path)!r} separates {','.join(metadata['stems'])}, not {','.join(self.stems)}: "
+                               "give --stems in its order")
 
 
 def options(config: MaskNetTraining) -> dict:
