@@ -32,10 +32,13 @@ def main() -> None:
     parser.add_argument("--networks", type=Path, nargs="+", required=True, help="mask networks or bags (.safetensors)")
     parser.add_argument("--speeds", default="1,1.01,1.0595", help="comma-separated playback speeds")
     args = parser.parse_args()
+    read: dict[tuple, dict[str, list[torch.Tensor]]] = {}  # the songs, read once for networks of the same stems and rate
     for path in args.networks:
         net = load(path).eval()
-        songs = separation_quality.references(args, net.stems, net.sample_rate)
-        for where, references in songs.items():
+        key = (tuple(net.stems), net.sample_rate)
+        if key not in read:
+            read[key] = separation_quality.references(args, net.stems, net.sample_rate)
+        for where, references in read[key].items():
             if where == "bundled example":
                 continue
             for factor in (float(speed) for speed in args.speeds.split(",")):
