@@ -9,8 +9,8 @@ from diffsep.components import build_prior
 from diffsep.errors import DiffsepError
 from diffsep.initial import initial_stems
 from diffsep.masknet import Bag, load, save, save_bag
-from diffsep.masknet.second_stage import SecondStage
 from diffsep.masknet.losses import waveform_sdr
+from diffsep.masknet.second_stage import SecondStage
 from diffsep.priors import checkpoints
 from test_masknet import _net, data  # noqa: F401 (data: the small training set, a fixture)
 

@@ -7,8 +7,8 @@ of music it never heard than a Wiener filter (docs/experiments/2026-12-02-a-mask
 """
 
 from diffsep.masknet.bag import Bag
-from diffsep.masknet.second_stage import SecondStage
 from diffsep.masknet.network import MaskNet, MaskSeparator
+from diffsep.masknet.second_stage import SecondStage
 from diffsep.masknet.storage import KIND, load, save, save_bag, shipped
 
-__all__ = ["KIND", "Bag", "SecondStage", "MaskNet", "MaskSeparator", "load", "save", "save_bag", "shipped"]
+__all__ = ["KIND", "Bag", "MaskNet", "MaskSeparator", "SecondStage", "load", "save", "save_bag", "shipped"]
