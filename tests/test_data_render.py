@@ -102,3 +102,18 @@ def test_an_interrupted_render_resumes_to_the_same_set(tmp_path):
     for path in files:
         if path.suffix == ".wav":
             assert (tmp_path / "whole" / path).read_bytes() == (tmp_path / "partial" / path).read_bytes(), path
+
+
+def test_songs_rendered_above_their_rate_keep_partials_above_nyquist_out():
+    """Played at the written rate, a sampler folds the partials above Nyquist back into the band;
+    rendered at 44.1 kHz and resampled, the top of the band holds only what soxr's roll-off lets through."""
+    def top_share(render_rate):
+        stems, _, metadata = render_song(3, 3.0, 8000, render_rate=render_rate)
+        mixture = sum(stems.values())
+        assert len(mixture) == 3 * 8000 and metadata["render_rate"] == max(8000, render_rate)
+        power = np.abs(np.fft.rfft(mixture)) ** 2
+        return power[int(0.95 * len(power)):].sum() / power.sum()
+
+    folded, resampled = top_share(8000), top_share(44100)
+    assert resampled < folded / 10
+    assert resampled < 5e-4

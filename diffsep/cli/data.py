@@ -14,6 +14,11 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Make or prep
 
 OUT = typer.Option(..., "--out", "-o", help="Output folder: OUT/{train,validation,test}/<track>/<stem>.wav.")
 RATE = typer.Option(22050, "--sample-rate", help="Sample rate of the written files, Hz.")
+RENDER_RATE = typer.Option(
+    44100, "--render-rate", metavar="HZ",
+    help="The rate the synthesizers play at (at least --sample-rate); the stems are resampled to --sample-rate "
+         "after, so no partial above its Nyquist frequency folds back. Equal to --sample-rate: rendered at it, "
+         "as the sets made before 2026-12-06 were.")
 OVERWRITE = typer.Option(False, "--overwrite", help="Write into a non-empty OUT.")
 RESUME = typer.Option(False, "--resume", help="Continue an interrupted render into OUT: tracks already written whole are kept (a track depends on --seed and its index alone), others are removed.")
 SOUNDFONT = typer.Option(
@@ -28,11 +33,12 @@ ONE_SOUNDFONT = typer.Option(
          "(a band on one synthesizer, as the held-out test songs are); the others draw one for each stem.")
 
 
-def _check_rate(sample_rate: int) -> None:
+def _check_rate(sample_rate: int, render_rate: int | None = None) -> None:
     from diffsep.errors import DiffsepError
 
-    if sample_rate <= 0:
-        raise DiffsepError(f"--sample-rate must be positive, got {sample_rate}")
+    for name, rate in (("--sample-rate", sample_rate), ("--render-rate", render_rate)):
+        if rate is not None and rate <= 0:
+            raise DiffsepError(f"{name} must be positive, got {rate}")
 
 
 TRACKS = typer.Option(100, min=1, help="Number of songs (split 80/10/10 into train/validation/test).")
@@ -49,6 +55,7 @@ def synth(
     seconds: float = SECONDS,
     seed: int = SEED,
     sample_rate: int = RATE,
+    render_rate: int = RENDER_RATE,
     workers: int = WORKERS,
     soundfont: Optional[List[str]] = SOUNDFONT,
     one_soundfont: float = ONE_SOUNDFONT,
@@ -58,8 +65,9 @@ def synth(
     """Compose and render procedural four-stem songs (bass, drums, guitar, piano)."""
     from diffsep.data.synth import SynthConfig
 
-    _check_rate(sample_rate)
-    _make(SynthConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ()), one_soundfont), workers, overwrite, resume)
+    _check_rate(sample_rate, render_rate)
+    _make(SynthConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ()), one_soundfont, render_rate), workers,
+          overwrite, resume)
 
 
 @app.command("corpus")
@@ -72,6 +80,7 @@ def corpus(
                                   "(Bach is reserved and refused)."),
     seed: int = SEED,
     sample_rate: int = RATE,
+    render_rate: int = RENDER_RATE,
     workers: int = WORKERS,
     soundfont: Optional[List[str]] = SOUNDFONT,
     one_soundfont: float = ONE_SOUNDFONT,
@@ -81,10 +90,10 @@ def corpus(
     """Excerpts of real multi-part scores (music21's corpus) as four-stem songs, drums in their meter."""
     from diffsep.data.corpus import CorpusConfig
 
-    _check_rate(sample_rate)
+    _check_rate(sample_rate, render_rate)
     names = tuple(name.strip() for name in composers.split(",") if name.strip())
-    _make(CorpusConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ()), one_soundfont, composers=names), workers,
-          overwrite, resume)
+    _make(CorpusConfig(out, tracks, seconds, seed, sample_rate, tuple(soundfont or ()), one_soundfont, render_rate, composers=names),
+          workers, overwrite, resume)
 
 
 def _make(config, workers: int, overwrite: bool, resume: bool) -> None:
@@ -102,6 +111,7 @@ def render_midi(
     inputs: List[Path] = typer.Argument(..., help="MIDI files or folders (searched recursively).", show_default=False),
     out: Path = OUT,
     sample_rate: int = RATE,
+    render_rate: int = RENDER_RATE,
     split: Optional[str] = typer.Option(None, help="Put every track in this split [default: 80/10/10]."),
     soundfont: Optional[List[str]] = SOUNDFONT,
     one_soundfont: float = ONE_SOUNDFONT,
@@ -115,7 +125,7 @@ def render_midi(
     from diffsep.data.midi_files import midi_files, render_midi_file, track_folders
     from diffsep.data.soundfonts import Palette
 
-    _check_rate(sample_rate)
+    _check_rate(sample_rate, render_rate)
     palette = Palette.load(soundfont, one_soundfont)
     files = midi_files(inputs)
     prepare_output(out, overwrite)
@@ -123,7 +133,7 @@ def render_midi(
     with progress_bar("rendering MIDI", len(files)) as advance:
         for index, (path, folder) in enumerate(zip(files, track_folders(files, out, split))):
             file_seed = int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
-            rendered = render_midi_file(path, folder, sample_rate, palette, file_seed)
+            rendered = render_midi_file(path, folder, sample_rate, palette, file_seed, render_rate)
             if rendered.left_out:
                 left_out[path.name] = rendered.left_out
             advance(1)

@@ -140,7 +140,8 @@ class CorpusConfig(SynthConfig):
         """``(stems, midi, metadata)`` of the track drawn from ``seed``: an excerpt of a work."""
         midi, metadata = self.excerpt(np.random.default_rng(seed))
         length = int(round(self.seconds * self.sample_rate))
-        stems, rendered = render_classes(midi, self.sample_rate, length, self.palette, track_seed(seed, TIMBRE_STREAM))
+        stems, rendered = render_classes(midi, self.sample_rate, length, self.palette, track_seed(seed, TIMBRE_STREAM),
+                                          self.render_rate)
         return stems, midi, {**metadata, **rendered}
 
     def excerpt(self, rng: np.random.Generator):

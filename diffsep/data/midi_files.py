@@ -14,7 +14,7 @@ import numpy as np
 
 from diffsep.data.classes import STEMS, stem_of
 from diffsep.data.layout import split_of, write_track
-from diffsep.data.render import level, render_stems
+from diffsep.data.render import RENDER_RATE, level, render_stems
 from diffsep.data.soundfonts import Palette
 from diffsep.errors import DiffsepError
 
@@ -45,7 +45,8 @@ class RenderedMidi:
     left_out: list[str] = field(default_factory=list)
 
 
-def render_midi_file(path: Path, folder: Path, sample_rate: int, palette: Palette | None = None, seed: int = 0) -> RenderedMidi:
+def render_midi_file(path: Path, folder: Path, sample_rate: int, palette: Palette | None = None, seed: int = 0,
+                     render_rate: int = RENDER_RATE) -> RenderedMidi:
     """Render one MIDI file's four classes into ``folder`` (see :func:`render_classes`), until
     a second after its last note."""
     import pretty_midi
@@ -55,12 +56,13 @@ def render_midi_file(path: Path, folder: Path, sample_rate: int, palette: Palett
     except Exception as error:  # mido raises many types for a bad file
         raise DiffsepError(f"cannot read {str(path)!r} as MIDI: {error}") from error
     length = int(round((midi.get_end_time() + TAIL_SECONDS) * sample_rate))
-    stems, metadata = render_classes(midi, sample_rate, length, palette, seed)
+    stems, metadata = render_classes(midi, sample_rate, length, palette, seed, render_rate)
     write_track(folder, stems, sample_rate, {"source": str(path), **metadata})
     return RenderedMidi(folder, metadata["left_out"])
 
 
-def render_classes(midi, sample_rate: int, length: int, palette: Palette | None = None, seed: int = 0) -> tuple[dict[str, np.ndarray], dict]:
+def render_classes(midi, sample_rate: int, length: int, palette: Palette | None = None, seed: int = 0,
+                   render_rate: int = RENDER_RATE) -> tuple[dict[str, np.ndarray], dict]:
     """``(stems, metadata)``: a ``PrettyMIDI``'s instruments summed by Slakh class, levelled; each
     class with one SoundFont drawn from ``palette`` (default: pretty_midi's TimGM6mb) by ``seed``,
     each instrument with its own program where that SoundFont has it. Other programs are left
@@ -80,8 +82,8 @@ def render_classes(midi, sample_rate: int, length: int, palette: Palette | None 
     band = palette.band(rng)
     presets = {stem: palette.draw(rng, stem, [None if i.is_drum else i.program for i in group], band) if group else []
                for stem, group in groups.items()}
-    stems = render_stems({stem: (group, presets[stem]) for stem, group in groups.items()}, sample_rate, length)
-    metadata = {"sample_rate": sample_rate, "left_out": left_out, "seed": seed,
+    stems = render_stems({stem: (group, presets[stem]) for stem, group in groups.items()}, sample_rate, length, render_rate)
+    metadata = {"sample_rate": sample_rate, "render_rate": max(sample_rate, render_rate), "left_out": left_out, "seed": seed,
                 "instruments": {stem: [int(i.program) for i in group] for stem, group in groups.items()},
                 "timbres": {stem: [preset.describe() for preset in found] for stem, found in presets.items()}}
     return level(stems), metadata

@@ -16,7 +16,7 @@ import numpy as np
 
 from diffsep.data.layout import prepare_output, split_of, track_name, write_manifest, write_track
 from diffsep.data.parts import compose
-from diffsep.data.render import level, render_stems
+from diffsep.data.render import RENDER_RATE, level, render_stems
 from diffsep.data.soundfonts import Palette
 
 TIMBRE_STREAM = 1
@@ -36,6 +36,8 @@ class SynthConfig:
     """``[STEM=]PATH`` of each SoundFont or folder to draw from; none: pretty_midi's TimGM6mb."""
     one_soundfont: float = 0.0
     """The share of songs whose stems all play one SoundFont (:meth:`Palette.band`)."""
+    render_rate: int = RENDER_RATE
+    """The rate the synthesizers play at before resampling (:func:`~diffsep.data.render.render_stems`)."""
     palette: Palette = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -56,12 +58,12 @@ class SynthConfig:
 
     def song(self, seed: int) -> tuple[dict[str, np.ndarray], object, dict]:
         """``(stems, midi, metadata)`` of the track drawn from ``seed``: a procedural song."""
-        return render_song(seed, self.seconds, self.sample_rate, self.palette)
+        return render_song(seed, self.seconds, self.sample_rate, self.palette, self.render_rate)
 
     def manifest(self, counts: dict[str, int]) -> dict:
         return {"source": "mini-slakh", "seed": self.seed, "tracks": self.tracks, "seconds": self.seconds,
-                "sample_rate": self.sample_rate, "splits": counts, "soundfonts": self.palette.describe(),
-                "one_soundfont": self.one_soundfont}
+                "sample_rate": self.sample_rate, "render_rate": max(self.sample_rate, self.render_rate), "splits": counts,
+                "soundfonts": self.palette.describe(), "one_soundfont": self.one_soundfont}
 
 
 def track_seed(seed: int, index: int) -> int:
@@ -69,7 +71,8 @@ def track_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
 
 
-def render_song(seed: int, seconds: float, sample_rate: int, palette: Palette | None = None) -> tuple[dict[str, np.ndarray], object, dict]:
+def render_song(seed: int, seconds: float, sample_rate: int, palette: Palette | None = None,
+                render_rate: int = RENDER_RATE) -> tuple[dict[str, np.ndarray], object, dict]:
     """``(stems, midi, metadata)`` of one procedural song, levelled so the mix never clips; each
     stem plays a preset drawn from ``palette`` (default: pretty_midi's TimGM6mb)."""
     midi, song = compose(seed, seconds)
@@ -78,10 +81,10 @@ def render_song(seed: int, seconds: float, sample_rate: int, palette: Palette | 
     band = palette.band(rng)
     presets = {i.name: palette.draw(rng, i.name, [None if i.is_drum else i.program], band)[0] for i in midi.instruments}
     length = int(round(seconds * sample_rate))
-    stems = render_stems({i.name: ([i], [presets[i.name]]) for i in midi.instruments}, sample_rate, length)
+    stems = render_stems({i.name: ([i], [presets[i.name]]) for i in midi.instruments}, sample_rate, length, render_rate)
     timbres = {name: preset.describe() for name, preset in presets.items()}
     return level(stems), midi, {**song.to_dict(), "timbres": timbres, "sample_rate": sample_rate,
-                                "source": "diffsep procedural composer"}
+                                "render_rate": max(sample_rate, render_rate), "source": "diffsep procedural composer"}
 
 
 class TrackMaker(Protocol):
