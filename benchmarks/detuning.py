@@ -4,7 +4,10 @@ Every song of the sets is played at each speed (all stems alike, resampled throu
 ``--augment speed`` does: pitch, formants and tempo together; 1.01 is 17 cents sharp) and separated
 by each network; a network that hears instruments by their timbre loses little at 1.01, one that
 learnt where the training SoundFonts' samples sit in pitch loses much. Prints one JSON line per
-network, set and speed: per-stem SI-SDRi, their mean, and each song's mean (for paired differences).
+network, set and speed: per-stem SI-SDRi, their mean, and each song's mean (for paired differences),
+by MSDM's protocol; and the same over the pairs of a window and a stem that plays in it
+(``playing``): a silent stem's score in MSDM's mean says how little leaks into silence, and
+resampling a song leaves none of its silence exactly zero, which moves those scores by itself.
 
 Run (validation songs):
     .venv/bin/python benchmarks/detuning.py --data data/heldout99 data/heldout99-merlin --split validation \
@@ -21,7 +24,9 @@ import torch
 
 import separation_quality
 from diffsep.data import augment
+from diffsep.evaluation.metrics import Protocol
 from diffsep.masknet import load
+from diffsep.masknet.network import MaskSeparator
 
 
 def main() -> None:
@@ -42,12 +47,29 @@ def main() -> None:
             if where == "bundled example":
                 continue
             for factor in (float(speed) for speed in args.speeds.split(",")):
-                played = [augment.played_at(song, [factor] * len(song)) for song in references]
-                with torch.no_grad():
-                    per_stem, per_song, _ = separation_quality.score(net, played, net.sample_rate)
+                per_stem, playing, per_song = scored(net, references, factor)
                 print(json.dumps({"network": path.name, "set": where, "speed": factor, "stems": net.stems,
-                                  "si_sdri": [round(float(x), 2) for x in per_stem], "mean": round(float(per_stem.mean()), 2),
+                                  "si_sdri": rounded(per_stem), "mean": round(float(per_stem.mean()), 2),
+                                  "playing_si_sdri": rounded(playing), "playing_mean": round(float(playing.mean()), 2),
                                   "per_song": per_song}), flush=True)
+
+
+def scored(net: MaskSeparator, songs: list[torch.Tensor], factor: float) -> tuple[torch.Tensor, torch.Tensor, list[float]]:
+    """Per-stem SI-SDRi of ``net`` on ``songs`` played ``factor`` times as fast: MSDM's mean, the
+    playing pairs' mean (silence judged on the songs as rendered), and each song's MSDM mean."""
+    protocol, windows, playing = Protocol(), [], []
+    for song in songs:
+        played = augment.played_at(song, [factor] * len(song))
+        with torch.no_grad():
+            estimate = net(played.sum(0)[None])[0]
+        windows.append(protocol.windows(estimate, played, net.sample_rate))
+        playing.append(protocol.playing(song, net.sample_rate, kept_by=played))
+    per_song = [round(float(w.mean()), 2) for w in windows]
+    return protocol.summary(windows), protocol.summary_playing(windows, playing), per_song
+
+
+def rounded(values: torch.Tensor) -> list[float]:
+    return [round(float(x), 2) for x in values]
 
 
 if __name__ == "__main__":

@@ -40,6 +40,22 @@ def test_protocol_windows_and_silence_rule():
     assert protocol.summary([scores, scores]).shape == (2,)
 
 
+def test_a_silent_stem_in_a_kept_window_counts_in_msdm_mean_and_not_among_the_playing():
+    rate = 100
+    stems = torch.randn(3, 1000, generator=torch.Generator().manual_seed(5))
+    stems[2, 600:] = 0  # the third stem stops at 6 s: the window at 6 s still has two sources
+    estimate = stems + 0.1 * torch.randn(3, 1000, generator=torch.Generator().manual_seed(6))
+    estimate[2, 600:] = 1e-4  # almost no leak into the silence: a huge SI-SDRi there
+    protocol = Protocol()
+    scores, playing = protocol.windows(estimate, stems, rate), protocol.playing(stems, rate)
+    assert playing.shape == scores.shape == (4, 3)
+    assert playing[:3].all() and playing[3].tolist() == [True, True, False]
+    assert float(scores[3, 2]) > 60
+    msdm, heard = protocol.summary([scores]), protocol.summary_playing([scores], [playing])
+    assert torch.allclose(heard[:2], msdm[:2])  # stems playing everywhere: the two means agree
+    assert torch.isclose(heard[2], scores[:3, 2].mean()) and float(msdm[2]) > float(heard[2]) + 5
+
+
 def test_protocol_skips_tracks_shorter_than_a_window():
     assert Protocol().windows(torch.ones(2, 50), torch.ones(2, 50), 100).shape == (0, 2)
 

@@ -61,6 +61,22 @@ class Protocol:
         est, ref = self._frames(estimate, sample_rate)[keep], self._frames(reference, sample_rate)[keep]
         return si_sdri(est, ref, ref.sum(1, keepdim=True), self.eps)
 
+    def playing(self, reference: Tensor, sample_rate: int, kept_by: Tensor | None = None) -> Tensor:
+        """``[W, S]`` True where a stem sounds in a kept window, in the order of :meth:`windows`.
+
+        A silent stem's SI-SDRi in a kept window measures how little the estimate leaks into
+        silence (tens of dB where it leaks little), not a separation; MSDM's mean counts it, a
+        mean over the playing pairs alone does not. ``kept_by``: the reference whose windows are
+        kept (default ``reference``), for judging silence on another copy of the same song."""
+        keep = self.kept(reference if kept_by is None else kept_by, sample_rate)
+        frames = self._frames(reference, sample_rate)[keep]
+        return frames.norm(dim=-1) / frames.shape[-1] >= self.silence
+
     def summary(self, per_track: list[Tensor]) -> Tensor:
         """Flat mean over all kept windows of all tracks: ``[S]`` SI-SDRi in dB."""
         return torch.cat(per_track).mean(0)
+
+    def summary_playing(self, per_track: list[Tensor], playing: list[Tensor]) -> Tensor:
+        """``[S]``: each stem's mean over the kept windows where it plays (:meth:`playing`)."""
+        values, masks = torch.cat(per_track), torch.cat(playing)
+        return (values * masks).sum(0) / masks.sum(0).clamp(min=1)
