@@ -17,9 +17,9 @@ PEAK = 0.8
 """The mixture's peak after levelling: the sum of the stems never clips."""
 RENDER_RATE = 44100
 """The synthesizers play at this rate (or the written one, when higher), and soxr takes the stems
-down to the written rate. A sampler playing at 11025 Hz folds every partial above 5.5 kHz back into
-the band: 16 % of the energy of the held-out Merlin songs rendered so, against 0.2 % rendered at
-44.1 kHz and resampled, as a recording is (docs/data.md, "Rendering rate")."""
+down to the written rate. A sampler playing at 11025 Hz folds every partial it shifts above 5.5 kHz
+back into the band: a few percent of most stems' energy, and nearly all of some presets' (docs/data.md,
+"Rendering rate"); rendered at 44.1 kHz and resampled, as a recording is, none."""
 
 
 def render_instruments(instruments: Sequence, sample_rate: int, length: int, presets: Sequence[Preset] | None = None) -> np.ndarray:
