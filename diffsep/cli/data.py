@@ -18,7 +18,7 @@ RENDER_RATE = typer.Option(
     44100, "--render-rate", metavar="HZ",
     help="The rate the synthesizers play at (at least --sample-rate); the stems are resampled to --sample-rate "
          "after, so no partial above its Nyquist frequency folds back. Equal to --sample-rate: rendered at it, "
-         "as the sets made before 2026-12-06 were.")
+         "as every set was before this option.")
 OVERWRITE = typer.Option(False, "--overwrite", help="Write into a non-empty OUT.")
 RESUME = typer.Option(False, "--resume", help="Continue an interrupted render into OUT: tracks already written whole are kept (a track depends on --seed and its index alone), others are removed.")
 SOUNDFONT = typer.Option(

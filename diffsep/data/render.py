@@ -22,6 +22,11 @@ back into the band: a few percent of most stems' energy, and nearly all of some 
 "Rendering rate"); rendered at 44.1 kHz and resampled, as a recording is, none."""
 
 
+def playing_rate(sample_rate: int, render_rate: int = RENDER_RATE) -> int:
+    """The rate the synthesizers play at for files written at ``sample_rate``."""
+    return max(sample_rate, render_rate)
+
+
 def render_instruments(instruments: Sequence, sample_rate: int, length: int, presets: Sequence[Preset] | None = None) -> np.ndarray:
     """Mono float32 ``[length]``: the sum of pretty_midi instruments, rendered alone together.
 
@@ -72,7 +77,7 @@ def render_stems(groups: Mapping[str, tuple[Sequence, Sequence[Preset]]], sample
     """Each stem's ``(instruments, presets)`` rendered alone (:func:`render_instruments`), ``length``
     samples at ``sample_rate``; the stems a TiMidity configuration plays go through one run of it.
     The synthesizers play at ``render_rate`` (at least ``sample_rate``), resampled down after."""
-    rate = max(sample_rate, render_rate)
+    rate = playing_rate(sample_rate, render_rate)
     frames = math.ceil(length * rate / sample_rate)
     rendered = {stem: render_instruments(instruments, rate, frames, presets)
                 for stem, (instruments, presets) in groups.items() if not _timidity(presets)}

@@ -16,7 +16,7 @@ import numpy as np
 
 from diffsep.data.layout import prepare_output, split_of, track_name, write_manifest, write_track
 from diffsep.data.parts import compose
-from diffsep.data.render import RENDER_RATE, level, render_stems
+from diffsep.data.render import RENDER_RATE, level, playing_rate, render_stems
 from diffsep.data.soundfonts import Palette
 
 TIMBRE_STREAM = 1
@@ -62,7 +62,7 @@ class SynthConfig:
 
     def manifest(self, counts: dict[str, int]) -> dict:
         return {"source": "mini-slakh", "seed": self.seed, "tracks": self.tracks, "seconds": self.seconds,
-                "sample_rate": self.sample_rate, "render_rate": max(self.sample_rate, self.render_rate), "splits": counts,
+                "sample_rate": self.sample_rate, "render_rate": playing_rate(self.sample_rate, self.render_rate), "splits": counts,
                 "soundfonts": self.palette.describe(), "one_soundfont": self.one_soundfont}
 
 
@@ -84,7 +84,7 @@ def render_song(seed: int, seconds: float, sample_rate: int, palette: Palette | 
     stems = render_stems({i.name: ([i], [presets[i.name]]) for i in midi.instruments}, sample_rate, length, render_rate)
     timbres = {name: preset.describe() for name, preset in presets.items()}
     return level(stems), midi, {**song.to_dict(), "timbres": timbres, "sample_rate": sample_rate,
-                                "render_rate": max(sample_rate, render_rate), "source": "diffsep procedural composer"}
+                                "render_rate": playing_rate(sample_rate, render_rate), "source": "diffsep procedural composer"}
 
 
 class TrackMaker(Protocol):
