@@ -8,10 +8,12 @@ import math
 from typing import Mapping, Sequence
 
 import numpy as np
+import torch
 
 from diffsep.data import drumkits, note_folders, timidity
 from diffsep.data.soundfonts import Preset, default_soundfont, load_synth
 from diffsep.errors import DiffsepError
+from diffsep.io import audio
 
 PEAK = 0.8
 """The mixture's peak after levelling: the sum of the stems never clips."""
@@ -89,13 +91,11 @@ def render_stems(groups: Mapping[str, tuple[Sequence, Sequence[Preset]]], sample
 
 
 def _resampled(signal: np.ndarray, rate: int, target: int, length: int) -> np.ndarray:
-    """``signal`` at ``target`` Hz (soxr, high quality), exactly ``length`` samples."""
+    """``signal`` at ``target`` Hz (:func:`diffsep.io.audio.resample`), exactly ``length`` samples."""
     if rate == target:
         return signal
-    import soxr
-
-    out = soxr.resample(signal, rate, target, quality="HQ")[:length]
-    return np.pad(out, (0, length - len(out))).astype(np.float32)
+    out = audio.resample(torch.from_numpy(signal)[None], rate, target)[0, :length].numpy()
+    return np.pad(out, (0, length - len(out)))
 
 
 def _timidity(presets: Sequence[Preset] | None) -> bool:

@@ -22,8 +22,9 @@ SHIPPED = "masknet-bag-sdr.safetensors"
 their masks averaged with equal weights, each fine-tuned on minus the stems' SDR
 (``train-masknet --loss sdr``). The first is the network trained on the procedural songs of
 ``timbres23`` (docs/data.md: four General MIDI SoundFonts, freepats, 14 recorded drum kits),
-fine-tuned on the same songs rendered at 44.1 kHz (``timbres23aa``); the second is the same network fine-tuned on ``timbres23``, real compositions
-(``corpus23``) and both kinds of music in GeneralUser GS (``gu25``, ``gucorpus25``); the third, a
+fine-tuned on the same songs rendered at 44.1 kHz (``timbres23aa``); the second is the same
+network fine-tuned on ``timbres23``, real compositions (``corpus23``) and both kinds of music in
+GeneralUser GS (``gu25``, ``gucorpus25``); the third, a
 wider network (384 units, 3 layers) trained from scratch on all of them, fine-tuned on them;
 docs/experiments/2026-12-06-the-loss-the-mask-networks-minimise.md says how and how well."""
 
