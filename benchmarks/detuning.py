@@ -24,9 +24,7 @@ import torch
 
 import separation_quality
 from diffsep.data import augment
-from diffsep.evaluation.metrics import Protocol
 from diffsep.masknet import load
-from diffsep.masknet.network import MaskSeparator
 
 
 def main() -> None:
@@ -47,25 +45,13 @@ def main() -> None:
             if where == "bundled example":
                 continue
             for factor in (float(speed) for speed in args.speeds.split(",")):
-                per_stem, playing, per_song = scored(net, references, factor)
+                played = [augment.played_at(song, [factor] * len(song)) for song in references]
+                with torch.no_grad():  # silence judged on the songs as rendered: resampling leaves none exactly zero
+                    per_stem, per_song, _, playing = separation_quality.score(net, played, net.sample_rate, references)
                 print(json.dumps({"network": path.name, "set": where, "speed": factor, "stems": net.stems,
                                   "si_sdri": rounded(per_stem), "mean": round(float(per_stem.mean()), 2),
                                   "playing_si_sdri": rounded(playing), "playing_mean": round(float(playing.mean()), 2),
                                   "per_song": per_song}), flush=True)
-
-
-def scored(net: MaskSeparator, songs: list[torch.Tensor], factor: float) -> tuple[torch.Tensor, torch.Tensor, list[float]]:
-    """Per-stem SI-SDRi of ``net`` on ``songs`` played ``factor`` times as fast: MSDM's mean, the
-    playing pairs' mean (silence judged on the songs as rendered), and each song's MSDM mean."""
-    protocol, windows, playing = Protocol(), [], []
-    for song in songs:
-        played = augment.played_at(song, [factor] * len(song))
-        with torch.no_grad():
-            estimate = net(played.sum(0)[None])[0]
-        windows.append(protocol.windows(estimate, played, net.sample_rate))
-        playing.append(protocol.playing(song, net.sample_rate, kept_by=played))
-    per_song = [round(float(w.mean()), 2) for w in windows]
-    return protocol.summary(windows), protocol.summary_playing(windows, playing), per_song
 
 
 def rounded(values: torch.Tensor) -> list[float]:

@@ -214,16 +214,20 @@ def references(args: argparse.Namespace, stems: list[str], rate: int) -> dict[st
     return {**found, "bundled example": [example]}
 
 
-def score(method: Method | None, songs: list[torch.Tensor], rate: int) -> tuple[torch.Tensor, list[float], int]:
+def score(method: Method | None, songs: list[torch.Tensor], rate: int,
+          rendered: list[torch.Tensor] | None = None) -> tuple[torch.Tensor, list[float], int, torch.Tensor]:
     """Per-stem SI-SDRi ``[S]``, each song's mean over its windows and stems (for paired
-    comparisons of two methods), and the number of windows; ``None`` is the ideal ratio mask."""
-    protocol, windows = Protocol(), []
-    for reference in songs:
+    comparisons of two methods), the number of windows, and the per-stem SI-SDRi over the pairs
+    of a window and a stem that plays in it (``Protocol.playing``; silence judged on ``rendered``,
+    the songs before any processing, default ``songs``); ``None`` is the ideal ratio mask."""
+    protocol, windows, playing = Protocol(), [], []
+    for reference, source in zip(songs, rendered or songs):
         mixture = reference.sum(0)
         estimate = ideal_ratio_mask(mixture, reference) if method is None else method(mixture[None])[0]
         windows.append(protocol.windows(estimate, reference, rate))
+        playing.append(protocol.playing(source, rate, kept_by=reference))
     per_song = [round(float(w.mean()), 2) for w in windows]
-    return protocol.summary(windows), per_song, int(sum(len(w) for w in windows))
+    return protocol.summary(windows), per_song, int(sum(len(w) for w in windows)), protocol.summary_playing(windows, playing)
 
 
 def main() -> None:
@@ -263,7 +267,7 @@ def main() -> None:
     for name, (method, extra) in methods.items():
         for where, songs in references(args, stems, rate).items():
             started = time.process_time()
-            scores, per_song, windows = score(method, songs, rate)
+            scores, per_song, windows, _ = score(method, songs, rate)
             row = {"method": name, "songs": where, **{s: round(float(v), 2) for s, v in zip(stems, scores)},
                    "all": round(float(scores.mean()), 2), "windows": windows,
                    "cpu_seconds": round(time.process_time() - started, 1), **extra, "per_song": per_song}
