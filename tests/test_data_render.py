@@ -9,6 +9,7 @@ from data_helpers import onset_strength, onsets
 
 from diffsep.data.render import render_instruments
 from diffsep.data.synth import SynthConfig, render_song, synthesize
+from diffsep.errors import DiffsepError
 
 RATE = 22050
 
@@ -102,6 +103,17 @@ def test_an_interrupted_render_resumes_to_the_same_set(tmp_path):
     for path in files:
         if path.suffix == ".wav":
             assert (tmp_path / "whole" / path).read_bytes() == (tmp_path / "partial" / path).read_bytes(), path
+
+
+def test_a_render_resumed_at_other_rates_is_refused_and_keeps_its_tracks(tmp_path):
+    """A set begun at one rendering rate cannot be continued at another: it would mix two renderings."""
+    begun = SynthConfig(tmp_path / "set", tracks=3, seconds=0.5, seed=4, sample_rate=8000, render_rate=8000)
+    synthesize(begun)
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "set").rglob("*.*"))
+    with pytest.raises(DiffsepError, match="--sample-rate 8000 --render-rate 8000"):
+        synthesize(SynthConfig(tmp_path / "set", tracks=3, seconds=0.5, seed=4, sample_rate=8000), resume=True)
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "set").rglob("*.*")) == before
+    assert synthesize(begun, resume=True) == {"train": 2, "validation": 1}
 
 
 def test_songs_rendered_above_their_rate_keep_partials_above_nyquist_out():

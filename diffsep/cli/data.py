@@ -20,7 +20,7 @@ RENDER_RATE = typer.Option(
          "after, so no partial above its Nyquist frequency folds back. Equal to --sample-rate: rendered at it, "
          "as every set was before this option.")
 OVERWRITE = typer.Option(False, "--overwrite", help="Write into a non-empty OUT.")
-RESUME = typer.Option(False, "--resume", help="Continue an interrupted render into OUT: tracks already written whole are kept (a track depends on --seed and its index alone), others are removed.")
+RESUME = typer.Option(False, "--resume", help="Continue an interrupted render into OUT: tracks already written whole are kept (a track depends on --seed and its index alone), others are removed; refused if its tracks were rendered at another --sample-rate or --render-rate.")
 SOUNDFONT = typer.Option(
     None, "--soundfont", metavar="[STEM=]PATH",
     help="A General MIDI SoundFont (.sf2/.sf3) or a folder of them to draw each stem's timbre from; "

@@ -6,6 +6,7 @@ sequence ``(seed, i)`` alone, so the same files come out with one worker or many
 
 from __future__ import annotations
 
+import json
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from diffsep.data.layout import prepare_output, split_of, track_name, write_mani
 from diffsep.data.parts import compose
 from diffsep.data.render import RENDER_RATE, level, playing_rate, render_stems
 from diffsep.data.soundfonts import Palette
+from diffsep.errors import DiffsepError
 
 TIMBRE_STREAM = 1
 """The song's timbres are drawn from ``(track seed, TIMBRE_STREAM)``, apart from its notes."""
@@ -60,10 +62,13 @@ class SynthConfig:
         """``(stems, midi, metadata)`` of the track drawn from ``seed``: a procedural song."""
         return render_song(seed, self.seconds, self.sample_rate, self.palette, self.render_rate)
 
+    def rendering(self) -> dict[str, int]:
+        """The rate a track is written at and the rate its synthesizers play at, as its metadata says."""
+        return {"sample_rate": self.sample_rate, "render_rate": playing_rate(self.sample_rate, self.render_rate)}
+
     def manifest(self, counts: dict[str, int]) -> dict:
         return {"source": "mini-slakh", "seed": self.seed, "tracks": self.tracks, "seconds": self.seconds,
-                "sample_rate": self.sample_rate, "render_rate": playing_rate(self.sample_rate, self.render_rate), "splits": counts,
-                "soundfonts": self.palette.describe(), "one_soundfont": self.one_soundfont}
+                **self.rendering(), "splits": counts, "soundfonts": self.palette.describe(), "one_soundfont": self.one_soundfont}
 
 
 def track_seed(seed: int, index: int) -> int:
@@ -95,6 +100,8 @@ class TrackMaker(Protocol):
 
     def make_track(self, index: int) -> str: ...
 
+    def rendering(self) -> dict[str, int]: ...
+
     def manifest(self, counts: dict[str, int]) -> dict: ...
 
 
@@ -108,6 +115,7 @@ def synthesize(config: TrackMaker, workers: int = 1, overwrite: bool = False, pr
     folders = {index: config.out / split_of(index, config.tracks) / track_name(index) for index in range(config.tracks)}
     kept = {index for index, folder in folders.items() if resume and _complete(folder)}
     if resume:
+        _check_rendering(config.rendering(), [folders[index] for index in sorted(kept)])
         for folder in set(config.out.glob("*/Track*")) - {folders[index] for index in kept}:
             shutil.rmtree(folder)
     counts: dict[str, int] = {}
@@ -122,6 +130,19 @@ def synthesize(config: TrackMaker, workers: int = 1, overwrite: bool = False, pr
 def _complete(folder: Path) -> bool:
     """Whether a track was written whole (its MIDI file is written last)."""
     return (folder / "metadata.json").is_file() and (folder / "song.mid").is_file()
+
+
+def _check_rendering(wanted: dict[str, int], folders: list[Path]) -> None:
+    """Refuse to resume a set whose tracks were rendered at other rates: the set would mix two
+    renderings. Tracks written before ``--render-rate`` existed were played at their own rate."""
+    for folder in folders:
+        metadata = json.loads((folder / "metadata.json").read_text())
+        found = {"sample_rate": metadata.get("sample_rate"), "render_rate": metadata.get("render_rate", metadata.get("sample_rate"))}
+        if found != wanted:
+            raise DiffsepError(
+                f"{str(folder.parent.parent)!r} holds tracks written at {found['sample_rate']} Hz from synthesizers playing at "
+                f"{found['render_rate']} Hz ({folder.name}); resume with --sample-rate {found['sample_rate']} --render-rate "
+                f"{found['render_rate']}, as the set was begun, or render into another --out")
 
 
 def _make_track(config: TrackMaker, index: int) -> str:
