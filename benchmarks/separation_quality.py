@@ -21,7 +21,7 @@ SoundFonts (and composers) of its manifest. The Gaussian baselines are fitted on
 set's train split, so a held-out timbre is not fitted either.
 
 Run (test set rendered with a seed no training run used; the synthesizers play at 44.1 kHz, and
-``--render-rate 11025`` makes the sets of docs/results.md's first table, played at the written rate):
+``--render-rate 11025`` makes the sets docs/results.md scores as rendered at 11025 Hz, played at the written rate):
     .venv/bin/diffsep data synth -o data/heldout99 --seed 99 --tracks 200 --seconds 8 --sample-rate 11025 --workers 2
     .venv/bin/diffsep data synth -o data/heldout99-merlin --seed 99 --tracks 200 --seconds 8 --sample-rate 11025 \
         --soundfont Merlin.sf2
