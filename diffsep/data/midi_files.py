@@ -14,7 +14,7 @@ import numpy as np
 
 from diffsep.data.classes import STEMS, stem_of
 from diffsep.data.layout import split_of, write_track
-from diffsep.data.render import RENDER_RATE, level, playing_rate, render_stems
+from diffsep.data.render import RENDER_RATE, level, render_stems, rendering
 from diffsep.data.soundfonts import Palette
 from diffsep.errors import DiffsepError
 
@@ -83,7 +83,7 @@ def render_classes(midi, sample_rate: int, length: int, palette: Palette | None 
     presets = {stem: palette.draw(rng, stem, [None if i.is_drum else i.program for i in group], band) if group else []
                for stem, group in groups.items()}
     stems = render_stems({stem: (group, presets[stem]) for stem, group in groups.items()}, sample_rate, length, render_rate)
-    metadata = {"sample_rate": sample_rate, "render_rate": playing_rate(sample_rate, render_rate), "left_out": left_out, "seed": seed,
+    metadata = {**rendering(sample_rate, render_rate), "left_out": left_out, "seed": seed,
                 "instruments": {stem: [int(i.program) for i in group] for stem, group in groups.items()},
                 "timbres": {stem: [preset.describe() for preset in found] for stem, found in presets.items()}}
     return level(stems), metadata

@@ -29,6 +29,12 @@ def playing_rate(sample_rate: int, render_rate: int = RENDER_RATE) -> int:
     return max(sample_rate, render_rate)
 
 
+def rendering(sample_rate: int, render_rate: int = RENDER_RATE) -> dict[str, int]:
+    """What a track's metadata (and its set's manifest) records of how it was rendered: the rate it
+    is written at and the rate its synthesizers play at; ``--resume`` compares them."""
+    return {"sample_rate": sample_rate, "render_rate": playing_rate(sample_rate, render_rate)}
+
+
 def render_instruments(instruments: Sequence, sample_rate: int, length: int, presets: Sequence[Preset] | None = None) -> np.ndarray:
     """Mono float32 ``[length]``: the sum of pretty_midi instruments, rendered alone together.
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from diffsep.data.layout import prepare_output, split_of, track_name, write_manifest, write_track
 from diffsep.data.parts import compose
-from diffsep.data.render import RENDER_RATE, level, playing_rate, render_stems
+from diffsep.data.render import RENDER_RATE, level, render_stems, rendering
 from diffsep.data.soundfonts import Palette
 from diffsep.errors import DiffsepError
 
@@ -64,7 +64,7 @@ class SynthConfig:
 
     def rendering(self) -> dict[str, int]:
         """The rate a track is written at and the rate its synthesizers play at, as its metadata says."""
-        return {"sample_rate": self.sample_rate, "render_rate": playing_rate(self.sample_rate, self.render_rate)}
+        return rendering(self.sample_rate, self.render_rate)
 
     def manifest(self, counts: dict[str, int]) -> dict:
         return {"source": "mini-slakh", "seed": self.seed, "tracks": self.tracks, "seconds": self.seconds,
@@ -88,8 +88,8 @@ def render_song(seed: int, seconds: float, sample_rate: int, palette: Palette | 
     length = int(round(seconds * sample_rate))
     stems = render_stems({i.name: ([i], [presets[i.name]]) for i in midi.instruments}, sample_rate, length, render_rate)
     timbres = {name: preset.describe() for name, preset in presets.items()}
-    return level(stems), midi, {**song.to_dict(), "timbres": timbres, "sample_rate": sample_rate,
-                                "render_rate": playing_rate(sample_rate, render_rate), "source": "diffsep procedural composer"}
+    return level(stems), midi, {**song.to_dict(), "timbres": timbres, **rendering(sample_rate, render_rate),
+                                "source": "diffsep procedural composer"}
 
 
 class TrackMaker(Protocol):
