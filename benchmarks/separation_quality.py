@@ -27,6 +27,9 @@ Run (test set rendered with a seed no training run used; the synthesizers play a
         --soundfont Merlin.sf2
     .venv/bin/python benchmarks/separation_quality.py --data data/heldout99 data/heldout99-merlin --tracks 20 \
         [--msdm CKPT ...] [--configs default,refine-0.3,...] [--write]
+``--tuning 20`` plays each song at its own tuning within +-20 cents (all its stems alike, by speed, as
+``--augment detune`` does per stem), as a band tuned to another A would be; the songs are the same
+for every method and run, so rows pair as in tune.
 Prints one JSON object per row (with each song's score, and ``playing``: the mean over the pairs of
 a window and a stem that plays in it, where MSDM's mean also counts a silent stem's leak score), then one per learned row against the
 first learned row on the same songs (mean per-song difference and its standard error: a paired
@@ -48,6 +51,7 @@ from typing import Callable
 import torch
 
 import diffsep
+from diffsep.data import augment
 from diffsep.data.datasets import Track
 from diffsep.data.layout import read_manifest, tracks
 from diffsep.evaluation.metrics import Protocol
@@ -216,6 +220,15 @@ def references(args: argparse.Namespace, stems: list[str], rate: int) -> dict[st
     return {**found, "bundled example": [example]}
 
 
+def played(sets: dict[str, list[torch.Tensor]], cents: float) -> dict[str, tuple[list[torch.Tensor], list[torch.Tensor]]]:
+    """Each set's songs as scored and as rendered: with ``cents``, each song played at its own
+    tuning within +-cents (:func:`diffsep.data.augment.out_of_tune`; the i-th song of every set
+    at the same one), the set's name saying so; silence is judged on the songs as rendered."""
+    if not cents:
+        return {where: (songs, songs) for where, songs in sets.items()}
+    return {f"{where}, played within +-{cents:g} cents": (augment.out_of_tune(songs, cents)[0], songs) for where, songs in sets.items()}
+
+
 def score(method: Method | None, songs: list[torch.Tensor], rate: int,
           rendered: list[torch.Tensor] | None = None) -> tuple[torch.Tensor, list[float], int, torch.Tensor]:
     """Per-stem SI-SDRi ``[S]``, each song's mean over its windows and stems (for paired
@@ -248,6 +261,8 @@ def main() -> None:
                         help="Gaussian checkpoint (diffsep fit-gaussian) to refine from instead of the shipped Wiener filter")
     parser.add_argument("--masknet", type=Path, default=None,
                         help="a mask network's file (diffsep train-masknet) in place of the shipped one, as the start and as a row")
+    parser.add_argument("--tuning", type=float, default=0.0, metavar="CENTS",
+                        help="play each song at its own tuning, drawn within +-CENTS (the same per song for every method and run)")
     parser.add_argument("--write", action="store_true", help="replace the marked block of docs/results.md")
     args = parser.parse_args()
     paths = args.msdm or [Path(diffsep.priors.__file__).parent.parent / "assets" / diffsep.priors.DEFAULT_MSDM]
@@ -265,11 +280,11 @@ def main() -> None:
             methods[f"Gaussian fitted on {timbres(args.data[0])} train + dirac T=50, mean of {k}"] = (posterior_mean(gaussian, k, 50), {})
         methods["ideal ratio mask (oracle)"] = (None, {})
     methods.update(learned_methods(paths, [c.strip() for c in args.configs.split(",") if c.strip()], args.wiener_init, args.masknet))
-    rows = []
+    rows, sets = [], played(references(args, stems, rate), args.tuning)
     for name, (method, extra) in methods.items():
-        for where, songs in references(args, stems, rate).items():
+        for where, (songs, rendered) in sets.items():
             started = time.process_time()
-            scores, per_song, windows, playing = score(method, songs, rate)
+            scores, per_song, windows, playing = score(method, songs, rate, rendered)
             row = {"method": name, "songs": where, **{s: round(float(v), 2) for s, v in zip(stems, scores)},
                    "all": round(float(scores.mean()), 2), "playing": round(float(playing.mean()), 2), "windows": windows,
                    "cpu_seconds": round(time.process_time() - started, 1), **extra, "per_song": per_song}

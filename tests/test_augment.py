@@ -79,6 +79,23 @@ def test_detune_is_speed_within_a_few_cents():
     assert np.abs(cents).max() <= aug.DETUNE_CENTS and len(set(cents.tolist())) == 4
 
 
+
+def test_out_of_tune_plays_each_song_at_its_own_drawn_tuning_by_its_place():
+    rate, n = 8000, 8000
+    t = torch.arange(n) / rate
+    song = torch.stack([torch.sin(2 * torch.pi * f * t) for f in (200.0, 400.0)])  # whole cycles
+    played, tunings = aug.out_of_tune([song] * 6, 20.0, seed=7)
+    assert max(abs(c) for c in tunings) <= 20.0 and len(set(tunings)) == 6
+    assert aug.out_of_tune([song] * 3, 20.0, seed=7)[1] == tunings[:3]  # a song's tuning is its place's, whatever follows
+    assert aug.out_of_tune([song] * 6, 20.0, seed=8)[1] != tunings
+    for wave, cents in zip(played, tunings):
+        factor = 2 ** (cents / 1200)
+        torch.testing.assert_close(wave, aug.played_at(song, [factor, factor]))  # both stems alike
+        kept = wave[:, : min(n, round(n / factor))]  # before any mirrored end
+        frequencies = np.fft.rfftfreq(kept.shape[-1] * 16, 1 / rate)  # zero-padded: finer than a cent's shift
+        peaks = [frequencies[np.abs(np.fft.rfft(stem.numpy(), kept.shape[-1] * 16)).argmax()] for stem in kept]
+        np.testing.assert_allclose(peaks, [200.0 * factor, 400.0 * factor], atol=rate / (kept.shape[-1] * 16))
+
 def test_unknown_augmentation_is_a_clear_error():
     with pytest.raises(DiffsepError, match="--augment chorus: not one of gain, eq, reverb, saturation, speed, detune"):
         aug.check(["gain", "chorus"])

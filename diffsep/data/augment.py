@@ -101,6 +101,15 @@ def played_at(chunk: torch.Tensor, factors: Sequence[float]) -> torch.Tensor:
     return torch.stack(played)
 
 
+def out_of_tune(songs: Sequence[torch.Tensor], cents: float, seed: int = 0) -> tuple[list[torch.Tensor], list[float]]:
+    """Each song ``[S, T]`` played at its own tuning, drawn uniformly within +-``cents`` by the
+    song's place in the list (the i-th song of any list gets the same for a ``seed``), all its
+    stems alike (:func:`played_at`): a band tuned to another A, or a recording played back at
+    another speed. Returns the songs played so and their tunings in cents."""
+    tunings = np.random.default_rng(seed).uniform(-cents, cents, size=len(songs))
+    return [played_at(song, [2 ** (tuning / 1200)] * song.shape[0]) for song, tuning in zip(songs, tunings)], tunings.tolist()
+
+
 AUGMENTATIONS: dict[str, Callable[[torch.Tensor, np.random.Generator, int], torch.Tensor]] = {
     "gain": gain, "eq": eq, "reverb": reverb, "saturation": saturation, "speed": speed, "detune": detune}
 
