@@ -18,7 +18,7 @@ from diffsep.priors import checkpoints
 KIND = "masknet"
 
 SHIPPED = "masknet-bag-sdr.safetensors"
-"""The mask networks ``--init masknet`` (and so ``fast``) starts from: a bag of three at 11025 Hz,
+"""The mask networks ``--init masknet`` (and so ``fast``) starts from: a bag of five at 11025 Hz,
 their masks averaged with equal weights, each fine-tuned on minus the stems' SDR
 (``train-masknet --loss sdr``) on songs rendered at 44.1 kHz and resampled, as a recording is.
 The first is the network trained on the procedural songs of ``timbres23`` (docs/data.md: four
@@ -26,9 +26,11 @@ General MIDI SoundFonts, freepats, 14 recorded drum kits), fine-tuned on them (`
 the second is the same network fine-tuned on them, real compositions (``corpus23aa``) and both
 kinds of music in GeneralUser GS (``gu25aa``, ``gucorpus25aa``); the third, a wider network (384
 units, 3 layers) trained from scratch on those sets as rendered at 11025 Hz, fine-tuned on them as
-rendered at 44.1 kHz. How and how well:
-docs/experiments/2026-12-06-the-loss-the-mask-networks-minimise.md and
-docs/experiments/2026-12-06-the-whole-bag-on-songs-rendered-at-44-1-khz.md."""
+rendered at 44.1 kHz; the fourth and fifth, the second and third continued with each stem
+detuned within +-30 cents (``--augment detune``), so that songs off A = 440 Hz lose less. How and how well:
+docs/experiments/2026-12-06-the-loss-the-mask-networks-minimise.md,
+docs/experiments/2026-12-06-the-whole-bag-on-songs-rendered-at-44-1-khz.md and
+docs/experiments/2026-12-07-songs-off-a-440-hz.md."""
 
 
 def save(net: MaskNet, path: str | Path, dtype: torch.dtype = torch.float32, first: dict[str, Any] | None = None,
