@@ -27,8 +27,8 @@ def grid_offset(mixture: Tensor, rate: int, n_fft: int = 4096, hop: int = 1024) 
 
     Each spectral peak's frequency is refined by a parabola through the log magnitudes of its bin
     and its neighbours; its offset from the nearest semitone, 100 cents a turn, is an angle, and the
-    angle of the magnitude-weighted sum of those turns is the grid's offset (a circular mean, so
-    -49 and +49 cents, both a cent from the half-way point, agree).
+    angle of the magnitude-weighted sum of those turns is the grid's offset (a circular mean: a
+    note 51 cents flat is 49 cents sharp of the semitone below, and counts so).
     """
     window = torch.hann_window(n_fft, dtype=torch.float64)
     magnitude = torch.stft(mixture.double(), n_fft, hop, window=window, return_complex=True).abs()
