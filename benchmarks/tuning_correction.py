@@ -72,9 +72,9 @@ def main() -> None:
                 "oracle": (corrected(net, tunings, 0.0), played),
                 "in tune": (lambda mixture: net(mixture.float()), songs),
                 "in tune, estimated": (corrected(net, in_tune, args.dead_zone), songs)}
+        error = np.abs(np.subtract(estimated, tunings))
         row = {"set": where, "network": args.network.name, "tuning": args.tuning, "dead_zone": args.dead_zone,
-               "estimate_error_cents": {"mean_abs": round(float(np.abs(np.subtract(estimated, tunings)).mean()), 2),
-                                        "max_abs": round(float(np.abs(np.subtract(estimated, tunings)).max()), 2),
+               "estimate_error_cents": {"mean_abs": round(float(error.mean()), 2), "max_abs": round(float(error.max()), 2),
                                         "in_tune_mean_abs": round(float(np.abs(in_tune).mean()), 2)}}
         with torch.no_grad():
             for name, (method, scored) in ways.items():

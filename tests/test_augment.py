@@ -79,7 +79,6 @@ def test_detune_is_speed_within_a_few_cents():
     assert np.abs(cents).max() <= aug.DETUNE_CENTS and len(set(cents.tolist())) == 4
 
 
-
 def test_out_of_tune_plays_each_song_at_its_own_drawn_tuning_by_its_place():
     rate, n = 8000, 8000
     t = torch.arange(n) / rate
@@ -95,6 +94,7 @@ def test_out_of_tune_plays_each_song_at_its_own_drawn_tuning_by_its_place():
         frequencies = np.fft.rfftfreq(kept.shape[-1] * 16, 1 / rate)  # zero-padded: finer than a cent's shift
         peaks = [frequencies[np.abs(np.fft.rfft(stem.numpy(), kept.shape[-1] * 16)).argmax()] for stem in kept]
         np.testing.assert_allclose(peaks, [200.0 * factor, 400.0 * factor], atol=rate / (kept.shape[-1] * 16))
+
 
 def test_unknown_augmentation_is_a_clear_error():
     with pytest.raises(DiffsepError, match="--augment chorus: not one of gain, eq, reverb, saturation, speed, detune"):

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from diffsep.errors import DiffsepError
+from diffsep.separation.tuning import resampled
 
 GAIN_DB = 6.0
 """Each stem's gain is drawn uniformly within +-GAIN_DB."""
@@ -86,15 +87,12 @@ def detune(chunk: torch.Tensor, rng: np.random.Generator, sample_rate: int) -> t
 
 def played_at(chunk: torch.Tensor, factors: Sequence[float]) -> torch.Tensor:
     """Each stem of ``chunk`` ``[S, T]`` played ``factors[s]`` times as fast, band-limited
-    (resampled through the FFT), at the same length: a slower stem is cut, a faster one goes on
+    (:func:`~diffsep.separation.tuning.resampled`), at the same length: a slower stem is cut, a faster one goes on
     with its own end mirrored (no click where it turns)."""
     length = chunk.shape[-1]
     played = []
-    for spectrum, factor in zip(torch.fft.rfft(chunk, dim=-1), factors):
-        size = max(2, round(length / factor))
-        bins = size // 2 + 1
-        kept = spectrum[:bins] if bins <= spectrum.shape[0] else torch.nn.functional.pad(spectrum, (0, bins - spectrum.shape[0]))
-        wave = torch.fft.irfft(kept, n=size) * (size / length)
+    for stem, factor in zip(chunk, factors):
+        wave = resampled(stem, max(2, round(length / factor)))
         while wave.shape[0] < length:
             wave = torch.cat([wave, wave.flip(0)[: length - wave.shape[0]]])
         played.append(wave[:length])
