@@ -114,6 +114,8 @@ LEARNED = {  # name -> (preset, the settings over it: diffsep.separation.setting
     **{f"noise-T{steps}-K{k}{tag}": ("paper", dict(steps=steps, num_samples=k, sigma_min=0.003, rho=2.0, corrector_steps=1,
                                                    s_churn=churn))
        for steps in (50, 100) for k in (1, 4) for tag, churn in (("", 20.0), ("-churn0", 0.0))},
+    # the song separated as it comes, or played onto the pitch grid first (diffsep/separation/tuning.py)
+    **{f"{preset}-tuning-{tuning}": (preset, {"tuning": tuning}) for preset in ("network", "fast") for tuning in ("auto", "off")},
     "dirac-T50": ("paper", dict(steps=50)),
     "dirac-T50-K4": ("paper", dict(steps=50, num_samples=4)),
     "gaussian-T50": ("paper", dict(likelihood="gaussian", steps=50, s_churn=40.0)),

@@ -1,4 +1,9 @@
-"""Would a start that first plays a song back onto A = 440 Hz lose less off the grid? A feasibility check.
+"""How much of a song's loss off A = 440 Hz playing it onto the grid recovers: the offset read off the mixture against the true one.
+
+``diffsep run`` does this by default (``--tuning auto``: the engine's streamed resamplers read the
+song at the rate that puts it on the grid, ``diffsep.separation.engine``); this script isolates the
+estimator, with the mask networks alone and an exact FFT resampling, beside the oracle that knows
+each song's tuning.
 
 Every song of the sets is played at its own tuning within +-CENTS (``--tuning``, as
 ``separation_quality.py --tuning`` plays it) and separated by a mask network or bag five ways:
@@ -7,10 +12,10 @@ and its stems resampled back to the song's own length (``estimated``; the two re
 band-limited map and its exact inverse, through the FFT); the same with the tuning the songs
 were played at (``oracle``); and the songs in tune, as they come and corrected by the
 estimator (what the correction costs a song that needs none). Tunings estimated within
-``--dead-zone`` cents of the grid are left alone.
+``--dead-zone`` cents of the grid are left alone (default: the engine's, 5).
 
 The estimator and the resampling: ``diffsep.separation.tuning`` (the spectral peaks' offsets from
-the tempered semitones on A = 440 Hz, a circular mean weighted by their magnitudes).
+the tempered semitones on A = 440 Hz, a circular mean weighted by their magnitudes' square roots).
 
 Networks alone (no prior), MSDM's protocol; prints one JSON line per set with each way's mean SI-SDRi,
 the mean over the stems that play, and the estimator's errors in cents.
@@ -33,7 +38,7 @@ import separation_quality
 from diffsep.data import augment
 from diffsep.masknet import load
 from diffsep.masknet.storage import SHIPPED
-from diffsep.separation.tuning import grid_offset, resampled
+from diffsep.separation.tuning import DEAD_ZONE, grid_offset, resampled
 
 
 def corrected(net: torch.nn.Module, offsets: list[float], dead_zone: float) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -57,7 +62,7 @@ def main() -> None:
     parser.add_argument("--tracks", type=int, default=20)
     parser.add_argument("--network", type=Path, default=Path(__file__).parents[1] / "diffsep" / "assets" / SHIPPED)
     parser.add_argument("--tuning", type=float, default=20.0, help="each song within +-CENTS")
-    parser.add_argument("--dead-zone", type=float, default=0.0, help="leave estimates within +-CENTS of the grid alone")
+    parser.add_argument("--dead-zone", type=float, default=DEAD_ZONE, help="leave estimates within +-CENTS of the grid alone")
     args = parser.parse_args()
     net = load(args.network).eval()
     rate = net.sample_rate

@@ -59,7 +59,7 @@ def masknet(prior: Prior, path: str | None = None) -> Initializer:
     and what lies above the network's band is shared among them by power: they add up to the mixture."""
     from diffsep.io.audio import resample
     from diffsep.masknet import load, shipped
-    from diffsep.tensors import shared_by_power
+    from diffsep.tensors import fitted, shared_by_power
 
     net = shipped() if path is None else load(path)
     if [s.lower() for s in net.stems] != [s.lower() for s in prior.stems]:
@@ -74,8 +74,7 @@ def masknet(prior: Prior, path: str | None = None) -> Initializer:
             return model(mixture.float())
         stems = model(resample(mixture.float().cpu(), rate, own).to(mixture.device))
         back = resample(stems.flatten(0, 1).cpu(), own, rate).reshape(*stems.shape[:2], -1)
-        length = mixture.shape[-1]
-        back = torch.nn.functional.pad(back, (0, max(0, length - back.shape[-1])))[..., :length].to(mixture.device)
+        back = fitted(back, mixture.shape[-1]).to(mixture.device)
         return shared_by_power(back, mixture[:, None] - back.sum(1, keepdim=True))  # above its Nyquist frequency
 
     return separate

@@ -29,8 +29,8 @@ from diffsep.io.outputs import OutputFormat
 from diffsep.io.report import Report
 from diffsep.presets import DEFAULT_PRESET
 from diffsep.separation.engine import Engine
-from diffsep.separation.settings import OVERLAP, Settings, resolve
-from diffsep.tensors import as_rows
+from diffsep.separation.settings import OVERLAP, TUNING, Settings, resolve
+from diffsep.tensors import as_rows, fitted
 
 
 class Separated(NamedTuple):
@@ -52,7 +52,7 @@ class Separator:
         sampler, steps, corrector_steps, s_churn, sigma_min, sigma_max, rho, init, init_sigma,
             num_samples, blend, post_filter: sampling options over the preset's (None: the preset's).
         seed, segment, overlap, batch_size, device, precision, stereo, band, keep_model_sr,
-            write_samples: as ``diffsep run``.
+            write_samples, tuning: as ``diffsep run``.
         plugins: modules or ``.py`` files that register components (``--plugin``).
     """
 
@@ -66,7 +66,7 @@ class Separator:
                  post_filter: bool | None = None, seed: int = 0, segment: float | None = None, overlap: float = OVERLAP,
                  batch_size: int = 0, device: str = "cpu", precision: str = "auto", stereo: str = "mid",
                  band: str | None = None, keep_model_sr: bool = False, write_samples: bool = False,
-                 plugins: tuple[str, ...] = ()) -> None:
+                 tuning: str | float = TUNING, plugins: tuple[str, ...] = ()) -> None:
         from diffsep.registry import load_plugin
 
         for plugin in plugins:
@@ -82,7 +82,7 @@ class Separator:
             s_churn=s_churn, sigma_min=sigma_min, sigma_max=sigma_max, rho=rho, init=init, init_sigma=init_sigma,
             num_samples=num_samples, blend=blend, post_filter=post_filter, seed=seed, segment=segment, overlap=overlap,
             batch_size=batch_size, device=device, precision=precision, stereo=stereo, band=band,
-            keep_model_sr=keep_model_sr, write_samples=write_samples)
+            keep_model_sr=keep_model_sr, write_samples=write_samples, tuning=tuning)
         self.engine = Engine(self.prior, self.settings)
 
     @property
@@ -124,8 +124,8 @@ class Separator:
         files = {name: Path(file) for name, file in (known or {}).items()}
         read = lambda files: [audio.read(file)[0] for file in checked_stems(files, mixture.shape[0], rate)]  # noqa: E731
         starts = read(initial_files(self.settings.init, path, self.stems))
-        start = torch.stack([_fitted(stem, mixture.shape[-1]) for stem in starts]) if starts else None
-        given = {name: _fitted(stem, mixture.shape[-1]) for name, stem in zip(files, read(list(files.values())))}
+        start = torch.stack([fitted(stem, mixture.shape[-1]) for stem in starts]) if starts else None
+        given = {name: fitted(stem, mixture.shape[-1]) for name, stem in zip(files, read(list(files.values())))}
         return self.separate_tensor(mixture, rate, given, start)
 
     def write(self, inputs: list[Path], out: Path, fmt: OutputFormat, known: Mapping[str, Path] | None = None,
@@ -133,11 +133,6 @@ class Separator:
         """Separate ``inputs`` into files under ``out`` (what ``diffsep run`` does): a report of what
         was written and of each file that failed (``options``: ``skip_existing``, ``plot``, ``quiet``)."""
         return Job(self.engine, dict(known or {}), self.about).run(inputs, out, fmt, **options)
-
-
-def _fitted(stem: Tensor, length: int) -> Tensor:
-    """A stem read beside the mixture, padded with silence or cut to its length (as ``diffsep run`` streams it)."""
-    return torch.nn.functional.pad(stem, (0, max(0, length - stem.shape[-1])))[..., :length]
 
 
 def _channels_first(wav: Tensor, what: str) -> Tensor:

@@ -1,4 +1,5 @@
-"""Broadcasting helpers: noise levels per batch item, never ``reshape(-1, 1, 1, 1)``; shares of a total."""
+"""Broadcasting helpers: noise levels per batch item, never ``reshape(-1, 1, 1, 1)``; shares of a total;
+signals fitted to a length."""
 
 from __future__ import annotations
 
@@ -50,3 +51,9 @@ def as_rows(signal: Tensor, what: str, layout: str = "[batch, samples]") -> Tens
     if not torch.isfinite(signal).all():
         raise DiffsepError(f"the {what} contains NaN or infinite samples")
     return signal.to(torch.float32)
+
+
+def fitted(signal: Tensor, length: int) -> Tensor:
+    """``signal`` ``[..., T]`` cut, or padded with silence, to ``length`` samples (what a resampler
+    returns a sample short or long, or a file read beside another, made to match)."""
+    return torch.nn.functional.pad(signal, (0, max(0, length - signal.shape[-1])))[..., :length]

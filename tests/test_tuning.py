@@ -1,32 +1,52 @@
-"""A song's offset from the tempered grid, and the resampling onto it and back, on signals whose answer is known."""
+"""A song's offset from the tempered grid, and the resampling onto it and back, on signals whose answer is
+known; the engine separating a song played onto the grid."""
 
+import json
 import math
 
 import pytest
+import soundfile
 import torch
+from typer.testing import CliRunner
 
-from diffsep.separation.tuning import grid_offset, resampled
+import diffsep
+from diffsep.cli import app
+from diffsep.components import build_prior
+from diffsep.separation import engine as engine_module
+from diffsep.separation.engine import Engine
+from diffsep.separation.settings import resolve
+from diffsep.separation.tuning import DEAD_ZONE, grid_offset, resampled, song_offset
 
 RATE = 11025
 
 
-def _chord(cents: float, seconds: float = 4.0) -> torch.Tensor:
+def _chord(cents: float, seconds: float = 4.0, rate: int = RATE) -> torch.Tensor:
     """A major triad on A3 with five partials each, every pitch ``cents`` off the grid, and a little noise."""
-    t = torch.arange(int(seconds * RATE), dtype=torch.float64) / RATE
+    t = torch.arange(int(seconds * rate), dtype=torch.float64) / rate
     shift = 2 ** (cents / 1200)
     notes = [220.0 * 2 ** (semitones / 12) * shift for semitones in (0, 4, 7)]
     tones = sum(torch.sin(2 * math.pi * f * k * t + k) / k for f in notes for k in range(1, 6))
     return tones + 0.01 * torch.randn(t.shape, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
 
 
-@pytest.mark.parametrize("cents", [0.0, 7.0, -18.0, 33.0, -45.0])
-def test_grid_offset_reads_a_chord_s_tuning_to_within_a_cent(cents):
-    assert grid_offset(_chord(cents), RATE) == pytest.approx(cents, abs=1.0)
+def test_an_in_tune_chord_reads_within_two_cents_of_the_grid():
+    """Not zero: a harmonic series' 5th partials sit 14 cents below the tempered grid (and its 3rd
+    two above), and they count."""
+    assert abs(grid_offset(_chord(0.0), RATE)) < 2.0
+
+
+@pytest.mark.parametrize("cents", [7.0, -18.0, 33.0, -45.0])
+def test_grid_offset_reads_a_chord_moved_off_the_grid_to_a_tenth_of_a_cent(cents):
+    assert grid_offset(_chord(cents), RATE) - grid_offset(_chord(0.0), RATE) == pytest.approx(cents, abs=0.1)
 
 
 def test_grid_offset_is_circular_half_way_between_semitones():
-    offset = grid_offset(_chord(49.0), RATE)  # as near +49 as -51: the next semitone's -51
-    assert min(abs(offset - 49.0), abs(offset + 51.0)) < 1.0
+    offset = grid_offset(_chord(49.0), RATE) - grid_offset(_chord(0.0), RATE)  # as near +49 as -51: the next semitone's -51
+    assert min(abs(offset - 49.0), abs(offset + 51.0)) < 0.1
+
+
+def test_a_clip_shorter_than_a_frame_is_taken_as_in_tune():
+    assert grid_offset(_chord(20.0, seconds=0.3), RATE) == 0.0
 
 
 def test_resampling_moves_a_tone_by_the_lengths_ratio_and_back_exactly():
@@ -43,3 +63,60 @@ def test_resampling_moves_a_tone_by_the_lengths_ratio_and_back_exactly():
 def test_resampling_keeps_the_leading_dimensions():
     stems = torch.randn(2, 4, 1000, dtype=torch.float64)
     assert resampled(stems, 1011).shape == (2, 4, 1011)
+
+
+def test_a_song_s_offset_is_read_off_its_channels_at_any_rate():
+    left, right = _chord(12.0, rate=44100), 0.5 * _chord(12.0, rate=44100).roll(700)
+    in_tune = grid_offset(_chord(0.0), RATE)
+    assert song_offset(torch.stack([left, right]).float(), 44100) == pytest.approx(12.0 + in_tune, abs=0.2)
+
+
+def test_tuning_is_auto_off_or_an_offset_within_half_a_semitone():
+    prior = build_prior("gaussian")
+    assert resolve(prior, tuning="off").tuning == 0.0
+    assert resolve(prior, tuning="-12.5").tuning == -12.5
+    assert resolve(prior, tuning="auto").tuning == "auto"
+    for wrong in ("sharp", "60", "nan"):
+        with pytest.raises(diffsep.DiffsepError, match="--tuning"):
+            resolve(prior, tuning=wrong)
+
+
+@pytest.mark.parametrize("tuning", ["auto", "off", "15", "-10"])
+def test_the_prior_hears_the_song_played_onto_the_grid_and_its_stems_are_played_back(monkeypatch, tuning):
+    """A stand-in for the sampler gives the whole mixture to the first stem and records it: it hears
+    the chord ``tuning`` cents lower, and the first stem comes back as the chord at its own pitch."""
+    prior = build_prior("gaussian")
+    rate, song = 44100, _chord(15.0, rate=44100).float()[None] / 8
+    lowered = song_offset(song, rate) if tuning == "auto" else 0.0 if tuning == "off" else float(tuning)
+    heard_mixtures = []
+
+    def first_stem_takes_all(mixture, prior, *args, **kwargs):
+        heard_mixtures.append(mixture)
+        return torch.cat([mixture[:, None], mixture.new_zeros(mixture.shape[0], len(prior.stems) - 1, mixture.shape[-1])], 1)
+
+    monkeypatch.setattr(engine_module, "separate", first_stem_takes_all)
+    engine = Engine(prior, resolve(prior, "paper", steps=1, band="model", segment=60.0, tuning=tuning))
+    stems = engine.apply(song, rate)
+    heard = grid_offset(torch.cat(heard_mixtures, -1)[0], prior.sample_rate)
+    assert heard == pytest.approx(grid_offset(song[0].double(), rate) - lowered, abs=0.2)
+    assert stems.shape == (1, 4, song.shape[-1])
+    inner = slice(rate // 10, -rate // 10)  # the resamplers' edges aside
+    assert float((stems[0, 0, inner] - song[0, inner]).norm() / song[0, inner].norm()) < 0.01
+    assert stems[0, 1:].abs().max() == 0
+
+
+def test_an_in_tune_song_is_left_alone_and_config_json_says_what_was_read(tmp_path):
+    rate = 22050
+    for name, cents in (("sharp", 20.0), ("in-tune", 0.0)):
+        soundfile.write(tmp_path / f"{name}.wav", torch.stack([_chord(cents, 3.0, rate)] * 2).T.numpy() / 8, rate, subtype="FLOAT")
+    ran = CliRunner().invoke(app, ["run", str(tmp_path / "sharp.wav"), str(tmp_path / "in-tune.wav"), "-o", str(tmp_path / "out"),
+                                   "--prior", "gaussian", "--steps", "2", "--tuning", "auto", "--float32", "-q"])
+    assert ran.exit_code == 0, ran.output
+    read = {name: json.loads((tmp_path / "out" / name / "config.json").read_text()) for name in ("sharp", "in-tune")}
+    sharp = song_offset(torch.from_numpy(soundfile.read(tmp_path / "sharp.wav", dtype="float32")[0].T.copy()), rate)
+    assert read["sharp"]["tuning"] == "auto" and read["sharp"]["tuning_cents"] == pytest.approx(sharp, abs=0.01)
+    assert sharp == pytest.approx(20.0, abs=2.0)
+    assert abs(grid_offset(_chord(0.0, 3.0, rate), rate)) < DEAD_ZONE and read["in-tune"]["tuning_cents"] == 0.0
+    stems = [soundfile.read(tmp_path / "out" / "sharp" / f"{stem}.wav", dtype="float32")[0] for stem in ("bass", "drums", "guitar", "piano")]
+    mixture = soundfile.read(tmp_path / "sharp.wav", dtype="float32")[0]
+    assert sum(stems).shape == mixture.shape and abs(sum(stems) - mixture).max() < 1e-4  # the whole band, every sample

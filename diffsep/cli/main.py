@@ -16,7 +16,7 @@ from diffsep.cli.data import app as data_app
 from diffsep.cli.train import train as train_command
 from diffsep.cli.train import bag, train_masknet
 from diffsep.errors import DiffsepError
-from diffsep.separation.settings import OVERLAP
+from diffsep.separation.settings import OVERLAP, TUNING
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -75,6 +75,9 @@ def run(
                                        "separation's waveforms kept, and what they miss of each channel shared by the masks), or model "
                                        "(the prior's band only, resampled: the stems miss the rest of the mixture) "
                                        "[default: masks where the preset post-filters, else residual]."),
+    tuning: str = typer.Option(TUNING, help="auto: read each song's offset from the pitch grid on A = 440 Hz (its first 30 s) and "
+                               "separate it played onto the grid, its stems played back; CENTS: the song's offset, given (+ sharp); "
+                               "off: as it comes."),
     flac: bool = typer.Option(False, "--flac", help="Write FLAC instead of WAV."),
     int24: bool = typer.Option(False, "--int24", help="24-bit integer samples."),
     float32: bool = typer.Option(False, "--float32", help="32-bit float samples (WAV only)."),
@@ -104,7 +107,7 @@ def run(
         corrector_steps=corrector_steps, s_churn=s_churn, sigma_min=sigma_min, sigma_max=sigma_max, rho=rho, init=init,
         init_sigma=init_sigma, blend=blend_option(blend), post_filter=post_filter, num_samples=num_samples, seed=seed,
         segment=segment, overlap=overlap, batch_size=batch_size, device=device, precision=precision, stereo=stereo, band=band,
-        keep_model_sr=keep_model_sr, write_samples=write_samples)
+        keep_model_sr=keep_model_sr, write_samples=write_samples, tuning=tuning)
     files, shard = find_inputs(inputs), Shard.from_env()  # under torchrun: each process takes its share
     fmt.check_apart(out, track_names(files), "stem")  # every input, before any is shared out
     keep_freed_memory()  # a quarter off each network call on glibc (diffsep/cli/allocator.py)

@@ -101,7 +101,7 @@ def impute(
     given = dict(parse_known(item) for item in known)
     separator = Separator(prior, "impute", preset, task="impute", checkpoint=checkpoint, sampler=sampler, steps=steps,
                           s_churn=s_churn, corrector_steps=corrector_steps, sigma_min=sigma_min, sigma_max=sigma_max,
-                          seed=seed, segment=segment)
+                          seed=seed, segment=segment, tuning="off")  # read off one given stem (drums: none); not measured
     keep_freed_memory()
     folder = (name or imputed_name(given)).replace("{", "{{").replace("}", "}}")
     fmt = OutputFormat(folder + "/{stem}.{ext}", subtype="FLOAT", clip_mode="none")

@@ -22,6 +22,7 @@ from diffsep.io.outputs import OutputFormat, StemWriter, TrackName, track_names
 from diffsep.io.report import Report
 from diffsep.io.scratch import scratch_folder
 from diffsep.separation.engine import Engine, Progress
+from diffsep.separation.tuning import HEAD_SECONDS
 from diffsep.types import stem_index
 
 
@@ -71,9 +72,10 @@ class Job:
         writers = [StemWriter(fmt.path(out, name, label), out_rate, channels, round(frames * out_rate / rate), Path(scratch.name))
                    for label in engine.labels]
         progress = _Bars(bars, path.name, round(frames / rate, 1))
+        cents = engine.offset(lambda: audio.read(path, seconds=HEAD_SECONDS)[0], rate)
         try:
             stems = engine.stream(joined_blocks([path, *known, *starts], channels), rate, channels, frames, list(self.known),
-                                  bool(starts), peak == 0, progress)
+                                  bool(starts), peak == 0, progress, cents)
             for block in stems:
                 for writer, stem in zip(writers, block.unbind(1)):
                     writer.write(stem)
@@ -83,14 +85,14 @@ class Job:
                 writer.discard()
             scratch.cleanup()
             progress.close()
-        self._write_config(fmt.path(out, name, "config", "json"), path, rate, out_rate)
+        self._write_config(fmt.path(out, name, "config", "json"), path, rate, out_rate, cents)
         return paths
 
-    def _write_config(self, path: Path, source: Path, rate: int, out_rate: int) -> None:
+    def _write_config(self, path: Path, source: Path, rate: int, out_rate: int, cents: float) -> None:
         prior = self.engine.prior
         config = {**self.about, **self.engine.settings.record(), "known": {k: str(v) for k, v in self.known.items()},
                   "input": str(source), "input_sample_rate": rate, "output_sample_rate": out_rate, "stems": prior.stems,
-                  "model_sample_rate": prior.sample_rate}
+                  "model_sample_rate": prior.sample_rate, "tuning_cents": round(cents, 2)}
         write_json(path, config)
 
     def _plot(self, path: Path, name: TrackName, out: Path, fmt: OutputFormat, seconds: float = 120.0) -> None:

@@ -3,7 +3,9 @@
 For a mixture of ``C`` channels at ``rate`` (and any stems already known, and a start):
 
 1. the channels the prior hears: their mean (``stereo="mid"``) or each on its own;
-2. resampled to the prior's rate as a stream and cut into overlapping segments
+2. played onto the pitch grid where the settings' ``tuning`` says (:meth:`Engine.offset`: the
+   input is read as if recorded at ``rate * 2 ** (-cents / 1200)``, and the stems are carried back
+   the same way), resampled to the prior's rate as a stream and cut into overlapping segments
    (:mod:`diffsep.separation.segments`), several to a network call;
 3. per segment and channel, ``num_samples`` posterior samples (:func:`diffsep.api.separate`: the
    start, its noise level, the sampler, the blend), seeded by the segment's index alone, and their
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import torch
 from torch import Tensor
@@ -34,6 +36,8 @@ from diffsep.separation.fullband import WholeBand
 from diffsep.separation.precision import autocast
 from diffsep.separation.segments import Buffer, Segments, stream_separation, with_first_pass
 from diffsep.separation.settings import Settings
+from diffsep.separation.tuning import DEAD_ZONE, song_offset
+from diffsep.tensors import fitted
 from diffsep.types import Prior, Step, stem_index
 
 MIN_SECONDS = 0.1
@@ -92,6 +96,15 @@ class Engine:
             return self.settings.batch_size // (channels * self.settings.num_samples) or 1
         return max(1, round(CALL_SECONDS * self.prior.sample_rate / segments.length))
 
+    def offset(self, head: Callable[[], Tensor], rate: int) -> float:
+        """Cents the song at ``rate`` is separated lower by: the settings' ``tuning``, or with ``auto``
+        the offset read off ``head()`` (the mixture's first ``HEAD_SECONDS`` or more, ``[C, T]``),
+        0 within ``DEAD_ZONE`` of the grid."""
+        if self.settings.tuning != "auto":
+            return float(self.settings.tuning)
+        cents = song_offset(head(), rate)
+        return cents if abs(cents) >= DEAD_ZONE else 0.0
+
     def apply(self, mixture: Tensor, rate: int, known: Mapping[str, Tensor] | None = None,
               start: Tensor | None = None, progress: Progress = Progress()) -> Tensor:
         """Stems ``[C, labels, T']`` (``T'``: ``T`` at the output rate) of ``mixture`` ``[C, T]`` at
@@ -102,15 +115,17 @@ class Engine:
         silent = not bool(mixture.abs().max() > 0)
         if silent:
             warn("the mixture is silent: its stems are silent")
-        return torch.cat(list(self.stream([blocks], rate, mixture.shape[0], mixture.shape[-1], list(known),
-                                          start is not None, silent, progress)), -1)
+        stems = self.stream([blocks], rate, mixture.shape[0], mixture.shape[-1], list(known), start is not None, silent,
+                            progress, self.offset(lambda: mixture, rate))
+        return fitted(torch.cat(list(stems), -1), round(mixture.shape[-1] * self.output_rate(rate) / rate))
 
     def stream(self, blocks: Iterable[Tensor], rate: int, channels: int, frames: int, known: Sequence[str] = (),
-               start: bool = False, silent: bool = False, progress: Progress = Progress()) -> Iterator[Tensor]:
+               start: bool = False, silent: bool = False, progress: Progress = Progress(), cents: float = 0.0) -> Iterator[Tensor]:
         """Stem blocks ``[C, labels, m]`` at the output rate from input blocks ``[C (1 + H + I), n]``
         at ``rate``: the mixture's ``C`` channels, each known stem's (in ``known``'s order), then each
         initial stem's when ``start``. ``frames``: the input's length (it decides the segments);
-        ``silent``: the mixture is silence (its stems are silence, not sampled)."""
+        ``silent``: the mixture is silence (its stems are silence, not sampled); ``cents``: the
+        song's offset from the pitch grid (:meth:`offset`), separated that much lower."""
         model = self.prior
         for name in known:
             stem_index(model.stems, name)
@@ -121,7 +136,8 @@ class Engine:
             raise DiffsepError(f"the settings start from the stems in {settings.init!r}: give them (start=) with the mixture")
         whole_band = settings.band != "model"
         heard = 1 if settings.stereo == "mid" and whole_band else channels  # channels the prior hears
-        model_frames = math.ceil(frames * model.sample_rate / rate)
+        lower = 2 ** (-cents / 1200)  # read at rate * lower, a song `cents` sharp plays on the grid (and as much slower)
+        model_frames = math.ceil(frames * model.sample_rate / (rate * lower))
         segments = self.segments_for(model_frames)
         given_back = bool(known) and out_rate == rate  # a known stem comes back as it was, not through the prior's rate
         inputs, *copies = itertools.tee(iter(blocks), 1 + whole_band + given_back)  # the input read once
@@ -136,7 +152,7 @@ class Engine:
                 first_pass = self._first_pass(heard, self.segments_for(model_frames, CONTEXT_SECONDS))
         if heard != channels:  # the mean of each file's channels
             inputs = (block.reshape(-1, channels, block.shape[-1]).mean(1) for block in inputs)
-        stems = stream_separation(inputs, (rate, model.sample_rate, out_rate), rows * heard // channels, heard, len(labels),
+        stems = stream_separation(inputs, (rate * lower, model.sample_rate, out_rate * lower), rows * heard // channels, heard, len(labels),
                                   segments, separate_fn, batch=self.segments_per_call(heard, segments), prepare=first_pass)
         if whole_band:
             stems = self._whole_band(stems, copies.pop(), rate, channels, list(known))

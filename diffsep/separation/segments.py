@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 
 from diffsep.errors import DiffsepError
+from diffsep.tensors import fitted
 
 SeparateFn = Callable[[Tensor, int], Tensor]
 """``(input segments [N, C_in, L], index of the first) -> outputs [N, C, S, L]``."""
@@ -111,7 +112,7 @@ class OverlapAdd:
 class Resampler:
     """A soxr stream ``[C, n] -> [C, m]`` (identity when the rates are equal)."""
 
-    def __init__(self, rate: int, target: int, channels: int) -> None:
+    def __init__(self, rate: float, target: float, channels: int) -> None:
         import soxr
 
         self.stream = None if rate == target else soxr.ResampleStream(rate, target, channels, dtype="float32", quality="HQ")
@@ -124,7 +125,7 @@ class Resampler:
         return torch.from_numpy(np.ascontiguousarray(self.stream.resample_chunk(data, last=last).T))
 
 
-def stream_separation(blocks: Iterable[Tensor], rates: tuple[int, int, int], inputs: int, channels: int, stems: int,
+def stream_separation(blocks: Iterable[Tensor], rates: tuple[float, float, float], inputs: int, channels: int, stems: int,
                       segments: Segments, separate: SeparateFn, batch: int = 1,
                       prepare: Callable[[Iterator[Tensor]], Iterator[Tensor]] | None = None) -> Iterator[Tensor]:
     """Separated ``[C, S, m]`` blocks from ``[inputs, n]`` blocks (``inputs`` rows: the
@@ -202,8 +203,7 @@ class Buffer:
         joined = self.take() if self.blocks else None
         if joined is None:
             raise DiffsepError("no estimates to restore")
-        joined = torch.nn.functional.pad(joined, (0, max(0, length - joined.shape[-1])))[..., :length]
-        self.put_back(joined)
+        self.put_back(fitted(joined, length))
 
     def cut(self, length: int) -> Tensor:
         """The next ``length`` samples, silence where the stream has ended."""
