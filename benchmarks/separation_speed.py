@@ -47,6 +47,7 @@ SETTINGS = {  # name -> (preset, overrides, job options)
     "paper": ("paper", {}, {}),
     "fast": ("fast", {}, {}),
     "network": ("network", {}, {}),
+    "fast-tuning-off": ("fast", {"tuning": "off"}, {}),  # without reading the song's offset from the pitch grid
     "fast-band-masks": ("fast", {}, {"band": "masks"}),
     "fast-band-residual": ("fast", {}, {"band": "residual"}),
     # fast until the mask network (2026-12-02 evening): the Wiener filter's stems refined, blended and post-filtered

@@ -31,7 +31,8 @@ def test_pip_installs_the_plugin_and_the_cli_finds_it(tmp_path):
     soundfile.write(song, 0.1 * np.sin(np.linspace(0, 900, 22050)), 22050, subtype="FLOAT")
     run = subprocess.run([str(BIN / "diffsep"), "run", str(song), "-o", str(tmp_path / "out"), "--prior", "gaussian",
                           "--likelihood", "gained-dirac",
-                          "-L", "gains=[1, 0.5, 1, 2]", "--constrained", "piano", "--steps", "40", "--corrector-steps", "1", "--float32", "-q"],
+                          "-L", "gains=[1, 0.5, 1, 2]", "--constrained", "piano", "--steps", "40", "--corrector-steps", "1", "--float32", "-q",
+                          "--tuning", "off"],  # the tone is 43 cents off the grid: auto would resample it, exact only inside
                          capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stderr[-2000:]
     stems = [soundfile.read(tmp_path / "out" / "mix" / f"{s}.wav")[0] for s in ("bass", "drums", "guitar", "piano")]
