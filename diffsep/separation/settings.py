@@ -36,9 +36,9 @@ OVERLAP = 0.25
 TUNING = "auto"
 """``--tuning``: ``auto`` reads each song's offset from the tempered grid on A = 440 Hz and plays
 it onto the grid (:mod:`diffsep.separation.tuning`); a number is the song's offset in cents, given;
-``off`` (0) separates the song as it comes. ``auto`` by default: on validation songs played within +-20
-cents it gained 0.9-1.5 dB for ``fast`` and cost the in-tune songs at most 0.02
-(docs/experiments/2026-12-07-the-tuning-correction-in-the-engine.md)."""
+``off`` (0) separates the song as it comes. ``auto`` by default: on test songs played within +-20
+cents it gains ``fast`` 0.8-1.5 dB, and costs songs in tune 0.01-0.08, within noise (chosen on
+validation songs: docs/experiments/2026-12-07-the-tuning-correction-in-the-engine.md)."""
 SEGMENT_SECONDS = 12.0
 """Segments for a prior that does not say how long its training chunks were (MSDM: 262144 samples)."""
 SEGMENT_CHUNKS = 2
