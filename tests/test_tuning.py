@@ -45,6 +45,12 @@ def test_grid_offset_is_circular_half_way_between_semitones():
     assert min(abs(offset - 49.0), abs(offset + 51.0)) < 0.1
 
 
+def test_noise_has_no_tuning_to_read():
+    """Its peaks' offsets scatter round the circle; their circular mean alone would read a few cents."""
+    noise = torch.randn(RATE * 8, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    assert grid_offset(noise, RATE) == 0.0
+
+
 def test_a_clip_shorter_than_a_frame_is_taken_as_in_tune():
     assert grid_offset(_chord(20.0, seconds=0.3), RATE) == 0.0
 
