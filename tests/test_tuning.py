@@ -15,7 +15,7 @@ from diffsep.components import build_prior
 from diffsep.separation import engine as engine_module
 from diffsep.separation.engine import Engine
 from diffsep.separation.settings import resolve
-from diffsep.separation.tuning import DEAD_ZONE, grid_offset, resampled, song_offset
+from diffsep.separation.tuning import DEAD_ZONE, EXCERPTS, HEAD_SECONDS, grid_offset, resampled, song_offset, spans
 
 RATE = 11025
 
@@ -74,7 +74,27 @@ def test_resampling_keeps_the_leading_dimensions():
 def test_a_song_s_offset_is_read_off_its_channels_at_any_rate():
     left, right = _chord(12.0, rate=44100), 0.5 * _chord(12.0, rate=44100).roll(700)
     in_tune = grid_offset(_chord(0.0), RATE)
-    assert song_offset(torch.stack([left, right]).float(), 44100) == pytest.approx(12.0 + in_tune, abs=0.2)
+    assert song_offset([torch.stack([left, right]).float()], 44100) == pytest.approx(12.0 + in_tune, abs=0.2)
+
+
+def test_a_long_song_is_heard_in_excerpts_spread_over_it():
+    assert spans(RATE * 20, RATE) == [(0, RATE * 20)]
+    heard = spans(RATE * 180, RATE)
+    assert len(heard) == EXCERPTS and heard[0][0] == 0 and heard[-1][1] == RATE * 180
+    assert sum(stop - start for start, stop in heard) == pytest.approx(HEAD_SECONDS * RATE, abs=EXCERPTS)
+    gaps = [later[0] - earlier[0] for earlier, later in zip(heard, heard[1:])]
+    assert max(gaps) - min(gaps) <= 1
+
+
+def test_an_intro_without_a_tuning_does_not_decide_a_longer_song():
+    """40 s of drum-like bursts of noise, then 30 s of a chord 15 cents sharp: the first 30 s alone
+    have no tuning to read; the excerpts over the song find the chord's."""
+    beat = torch.arange(40 * RATE) % (RATE // 2)
+    intro = 0.3 * torch.randn(40 * RATE, generator=torch.Generator().manual_seed(1), dtype=torch.float64) * torch.exp(-beat / (0.05 * RATE))
+    song = torch.cat([intro, _chord(15.0, 30.0)])[None]
+    assert song_offset([song[:, : round(HEAD_SECONDS * RATE)]], RATE) == 0.0
+    heard = song_offset([song[:, start:stop] for start, stop in spans(song.shape[-1], RATE)], RATE)
+    assert heard == pytest.approx(song_offset([_chord(15.0, 30.0)[None]], RATE), abs=0.5)
 
 
 def test_tuning_is_auto_off_or_an_offset_within_half_a_semitone():
@@ -93,7 +113,7 @@ def test_the_prior_hears_the_song_played_onto_the_grid_and_its_stems_are_played_
     the chord ``tuning`` cents lower, and the first stem comes back as the chord at its own pitch."""
     prior = build_prior("gaussian")
     rate, song = 44100, _chord(15.0, rate=44100).float()[None] / 8
-    lowered = song_offset(song, rate) if tuning == "auto" else 0.0 if tuning == "off" else float(tuning)
+    lowered = song_offset([song], rate) if tuning == "auto" else 0.0 if tuning == "off" else float(tuning)
     heard_mixtures = []
 
     def first_stem_takes_all(mixture, prior, *args, **kwargs):
@@ -112,17 +132,21 @@ def test_the_prior_hears_the_song_played_onto_the_grid_and_its_stems_are_played_
 
 
 def test_an_in_tune_song_is_left_alone_and_config_json_says_what_was_read(tmp_path):
+    """The sharp file lasts 36 s, its first 20 quiet noise: the offset comes from excerpts read from
+    the file as from the tensor, and the whole band still adds up."""
     rate = 22050
-    for name, cents in (("sharp", 20.0), ("in-tune", 0.0)):
-        soundfile.write(tmp_path / f"{name}.wav", torch.stack([_chord(cents, 3.0, rate)] * 2).T.numpy() / 8, rate, subtype="FLOAT")
+    noise = 0.01 * torch.randn(20 * rate, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    songs = {"sharp": torch.cat([noise, _chord(20.0, 16.0, rate)]), "in-tune": _chord(0.0, 3.0, rate)}
+    for name, song in songs.items():
+        soundfile.write(tmp_path / f"{name}.wav", torch.stack([song] * 2).T.numpy() / 8, rate, subtype="FLOAT")
     ran = CliRunner().invoke(app, ["run", str(tmp_path / "sharp.wav"), str(tmp_path / "in-tune.wav"), "-o", str(tmp_path / "out"),
                                    "--prior", "gaussian", "--steps", "2", "--tuning", "auto", "--float32", "-q"])
     assert ran.exit_code == 0, ran.output
-    read = {name: json.loads((tmp_path / "out" / name / "config.json").read_text()) for name in ("sharp", "in-tune")}
-    sharp = song_offset(torch.from_numpy(soundfile.read(tmp_path / "sharp.wav", dtype="float32")[0].T.copy()), rate)
+    read = {name: json.loads((tmp_path / "out" / name / "config.json").read_text()) for name in songs}
+    mixture = torch.from_numpy(soundfile.read(tmp_path / "sharp.wav", dtype="float32")[0].T.copy())
+    sharp = song_offset([mixture[:, start:stop] for start, stop in spans(mixture.shape[-1], rate)], rate)
     assert read["sharp"]["tuning"] == "auto" and read["sharp"]["tuning_cents"] == pytest.approx(sharp, abs=0.01)
     assert sharp == pytest.approx(20.0, abs=2.0)
     assert abs(grid_offset(_chord(0.0, 3.0, rate), rate)) < DEAD_ZONE and read["in-tune"]["tuning_cents"] == 0.0
     stems = [soundfile.read(tmp_path / "out" / "sharp" / f"{stem}.wav", dtype="float32")[0] for stem in ("bass", "drums", "guitar", "piano")]
-    mixture = soundfile.read(tmp_path / "sharp.wav", dtype="float32")[0]
-    assert sum(stems).shape == mixture.shape and abs(sum(stems) - mixture).max() < 1e-4  # the whole band, every sample
+    assert sum(stems).shape == mixture.T.shape and abs(sum(stems) - mixture.T.numpy()).max() < 1e-4  # the whole band, every sample

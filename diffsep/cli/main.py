@@ -75,7 +75,7 @@ def run(
                                        "separation's waveforms kept, and what they miss of each channel shared by the masks), or model "
                                        "(the prior's band only, resampled: the stems miss the rest of the mixture) "
                                        "[default: masks where the preset post-filters, else residual]."),
-    tuning: str = typer.Option(TUNING, help="auto: read each song's offset from the pitch grid on A = 440 Hz (its first 30 s) and "
+    tuning: str = typer.Option(TUNING, help="auto: read each song's offset from the pitch grid on A = 440 Hz (30 s of excerpts) and "
                                "separate it played onto the grid, its stems played back; CENTS: the song's offset, given (+ sharp); "
                                "off: as it comes."),
     flac: bool = typer.Option(False, "--flac", help="Write FLAC instead of WAV."),

@@ -17,17 +17,18 @@ from diffsep.errors import DiffsepError
 from diffsep.io.atomic import atomic_path
 
 
-def read(path: str | Path, sample_rate: int | None = None, seconds: float | None = None) -> tuple[Tensor, int]:
-    """``([C, T] float32, rate)``: a file's channels (its first ``seconds`` if given),
-    resampled to ``sample_rate`` if given."""
+def read(path: str | Path, sample_rate: int | None = None, seconds: float | None = None,
+         span: tuple[int, int] | None = None) -> tuple[Tensor, int]:
+    """``([C, T] float32, rate)``: a file's channels (its first ``seconds``, or its samples
+    ``span = (start, stop)``, if given), resampled to ``sample_rate`` if given."""
     import soundfile
 
     path = Path(path)
     if not path.is_file():
         raise DiffsepError(f"audio file {str(path)!r} does not exist")
     try:
-        frames = -1 if seconds is None else int(seconds * soundfile.info(str(path)).samplerate)
-        data, rate = soundfile.read(str(path), frames=frames, dtype="float32", always_2d=True)
+        start, stop = span or (0, None if seconds is None else int(seconds * soundfile.info(str(path)).samplerate))
+        data, rate = soundfile.read(str(path), start=start, stop=stop, dtype="float32", always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as error:
         raise _undecodable(path, error) from error
     if data.shape[0] == 0:

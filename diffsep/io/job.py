@@ -22,7 +22,6 @@ from diffsep.io.outputs import OutputFormat, StemWriter, TrackName, track_names
 from diffsep.io.report import Report
 from diffsep.io.scratch import scratch_folder
 from diffsep.separation.engine import Engine, Progress
-from diffsep.separation.tuning import HEAD_SECONDS
 from diffsep.types import stem_index
 
 
@@ -72,7 +71,7 @@ class Job:
         writers = [StemWriter(fmt.path(out, name, label), out_rate, channels, round(frames * out_rate / rate), Path(scratch.name))
                    for label in engine.labels]
         progress = _Bars(bars, path.name, round(frames / rate, 1))
-        cents = engine.offset(lambda: audio.read(path, seconds=HEAD_SECONDS)[0], rate)
+        cents = engine.offset(lambda start, stop: audio.read(path, span=(start, stop))[0], frames, rate)
         try:
             stems = engine.stream(joined_blocks([path, *known, *starts], channels), rate, channels, frames, list(self.known),
                                   bool(starts), peak == 0, progress, cents)

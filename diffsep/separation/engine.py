@@ -36,7 +36,7 @@ from diffsep.separation.fullband import WholeBand
 from diffsep.separation.precision import autocast
 from diffsep.separation.segments import Buffer, Segments, stream_separation, with_first_pass
 from diffsep.separation.settings import Settings
-from diffsep.separation.tuning import DEAD_ZONE, song_offset
+from diffsep.separation.tuning import DEAD_ZONE, song_offset, spans
 from diffsep.tensors import fitted
 from diffsep.types import Prior, Step, stem_index
 
@@ -96,13 +96,13 @@ class Engine:
             return self.settings.batch_size // (channels * self.settings.num_samples) or 1
         return max(1, round(CALL_SECONDS * self.prior.sample_rate / segments.length))
 
-    def offset(self, head: Callable[[], Tensor], rate: int) -> float:
-        """Cents the song at ``rate`` is separated lower by: the settings' ``tuning``, or with ``auto``
-        the offset read off ``head()`` (the mixture's first ``HEAD_SECONDS`` or more, ``[C, T]``),
-        0 within ``DEAD_ZONE`` of the grid."""
+    def offset(self, read: Callable[[int, int], Tensor], frames: int, rate: int) -> float:
+        """Cents a song of ``frames`` at ``rate`` is separated lower by: the settings' ``tuning``, or
+        with ``auto`` the offset read off its excerpts (:func:`~diffsep.separation.tuning.spans`;
+        ``read(start, stop)``: the mixture's ``[C, stop - start]`` samples), 0 within ``DEAD_ZONE``."""
         if self.settings.tuning != "auto":
             return float(self.settings.tuning)
-        cents = song_offset(head(), rate)
+        cents = song_offset([read(start, stop) for start, stop in spans(frames, rate)], rate)
         return cents if abs(cents) >= DEAD_ZONE else 0.0
 
     def apply(self, mixture: Tensor, rate: int, known: Mapping[str, Tensor] | None = None,
@@ -116,7 +116,7 @@ class Engine:
         if silent:
             warn("the mixture is silent: its stems are silent")
         stems = self.stream([blocks], rate, mixture.shape[0], mixture.shape[-1], list(known), start is not None, silent,
-                            progress, self.offset(lambda: mixture, rate))
+                            progress, self.offset(lambda start, stop: mixture[..., start:stop], mixture.shape[-1], rate))
         return fitted(torch.cat(list(stems), -1), round(mixture.shape[-1] * self.output_rate(rate) / rate))
 
     def stream(self, blocks: Iterable[Tensor], rate: int, channels: int, frames: int, known: Sequence[str] = (),

@@ -11,7 +11,9 @@ maps being one truncation or zero-padding of the spectrum.
 
 from __future__ import annotations
 
+import cmath
 import math
+from typing import Sequence
 
 import torch
 from torch import Tensor
@@ -19,7 +21,10 @@ from torch import Tensor
 from diffsep.io.audio import resample
 
 HEAD_SECONDS = 30.0
-"""A song's offset is read off its first 30 s (the engine reads them before the stream starts)."""
+"""A song's offset is read off 30 s of it (the engine reads them before the stream starts)."""
+EXCERPTS = 6
+"""A longer song is heard in this many excerpts spread over it (:func:`spans`), so that an intro of
+drums alone or of silence does not decide it."""
 DEAD_ZONE = 5.0
 """Offsets read within 5 cents of the grid are left alone: the estimator errs by about 2 cents, and
 a correction by its error costs an in-tune song. On validation songs, the mask networks alone, a
@@ -56,8 +61,37 @@ def grid_offset(mixture: Tensor, rate: int, n_fft: int = 4096, hop: int = 1024) 
     and counts so). A signal shorter than one frame (0.37 s at 11025 Hz) is too short to tell, and
     one whose offsets scatter (``CONCENTRATION``) has none to tell: 0.
     """
+    return _offset(*_turns(mixture, rate, n_fft, hop))
+
+
+def song_offset(excerpts: Sequence[Tensor], rate: int) -> float:
+    """:func:`grid_offset` of a song heard in ``excerpts`` ``[C, T]`` at ``rate`` (:func:`spans`),
+    each one's channels' mean at ``ANALYSIS_RATE``. Each excerpt votes with its own mean turn, so one
+    whose offsets scatter (drums alone, noise: many peaks, no grid) weighs little beside one in tune."""
+    votes = []
+    for part in excerpts:
+        mid = resample(part.float().reshape(-1, part.shape[-1]).mean(0, keepdim=True), rate, ANALYSIS_RATE)[0]
+        turn, weight = _turns(mid, ANALYSIS_RATE)
+        votes.append(turn / weight if weight else 0j)
+    return _offset(sum(votes), len(votes))
+
+
+def spans(frames: int, rate: int) -> list[tuple[int, int]]:
+    """The ``(start, stop)`` samples a song of ``frames`` at ``rate`` is heard in: all of it up to
+    ``HEAD_SECONDS``, else ``EXCERPTS`` spans of ``HEAD_SECONDS / EXCERPTS`` spread evenly from its
+    start to its end."""
+    whole = round(HEAD_SECONDS * rate)
+    if frames <= whole:
+        return [(0, frames)]
+    length = whole // EXCERPTS
+    starts = [round(i * (frames - length) / (EXCERPTS - 1)) for i in range(EXCERPTS)]
+    return [(start, start + length) for start in starts]
+
+
+def _turns(mixture: Tensor, rate: int, n_fft: int = 4096, hop: int = 1024) -> tuple[complex, float]:
+    """The sum of ``mixture``'s weighted peak turns (see :func:`grid_offset`) and of their weights."""
     if mixture.shape[-1] < n_fft:
-        return 0.0
+        return 0j, 0.0
     window = torch.hann_window(n_fft, dtype=torch.float64)
     magnitude = torch.stft(mixture.double(), n_fft, hop, window=window, return_complex=True).abs()
     log = magnitude.clamp_min(1e-10).log()
@@ -67,18 +101,15 @@ def grid_offset(mixture: Tensor, rate: int, n_fft: int = 4096, hop: int = 1024) 
     loud = magnitude[1:-1] > magnitude[1:-1].amax(0, keepdim=True) * LOUD
     peaks = (centre > below) & (centre > above) & loud & (hz > BAND_HZ[0]) & (hz < BAND_HZ[1])
     weights = magnitude[1:-1][peaks] ** WEIGHT
-    mean_turn = torch.polar(weights, 2 * math.pi * 12 * torch.log2(hz[peaks] / 440.0)).sum()
-    if not mean_turn.abs() >= CONCENTRATION * weights.sum():
+    turns = torch.polar(weights, 2 * math.pi * 12 * torch.log2(hz[peaks] / 440.0))
+    return complex(turns.sum()), float(weights.sum())
+
+
+def _offset(turn: complex, weight: float) -> float:
+    """The angle of the summed ``turn`` in cents, or 0 where its length is below ``CONCENTRATION`` of ``weight``."""
+    if weight == 0 or abs(turn) < CONCENTRATION * weight:
         return 0.0
-    return float(mean_turn.angle()) * 100 / (2 * math.pi)
-
-
-def song_offset(mixture: Tensor, rate: int) -> float:
-    """:func:`grid_offset` of ``mixture`` ``[C, T]`` at ``rate``: its channels' mean over its first
-    ``HEAD_SECONDS``, at ``ANALYSIS_RATE``."""
-    head = mixture[..., : round(HEAD_SECONDS * rate)].float()
-    mid = head.reshape(-1, head.shape[-1]).mean(0, keepdim=True)
-    return grid_offset(resample(mid, rate, ANALYSIS_RATE)[0], ANALYSIS_RATE)
+    return cmath.phase(turn) * 100 / (2 * math.pi)
 
 
 def resampled(signal: Tensor, size: int) -> Tensor:
