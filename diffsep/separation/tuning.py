@@ -6,7 +6,10 @@ their partials fall; a band tuned by ear or to another A, or a recording played 
 speed, is off it (docs/experiments/2026-12-07-songs-off-a-440-hz.md). A song read ``c`` cents
 sharp and resampled to ``length * 2 ** (c / 1200)`` samples, at its own rate, plays ``c`` cents
 lower (and that much slower); resampling the stems back to ``length`` undoes it exactly, both
-maps being one truncation or zero-padding of the spectrum.
+maps being one truncation or zero-padding of the spectrum (:func:`resampled`: what the benchmarks
+and the detune augmentation use). The engine reads a song's offset with :func:`song_offset` over
+:func:`spans` of it and moves the song with its own streamed resamplers
+(:meth:`diffsep.separation.engine.Engine.offset`).
 """
 
 from __future__ import annotations
