@@ -38,7 +38,7 @@ import separation_quality
 from diffsep.data import augment
 from diffsep.masknet import load
 from diffsep.masknet.storage import SHIPPED
-from diffsep.separation.tuning import DEAD_ZONE, grid_offset, resampled
+from diffsep.separation.tuning import DEAD_ZONE, resampled, song_offset
 
 
 def corrected(net: torch.nn.Module, offsets: list[float], dead_zone: float) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -70,8 +70,8 @@ def main() -> None:
         if where == "bundled example":
             continue
         played, tunings = augment.out_of_tune(songs, args.tuning)
-        estimated = [grid_offset(song.sum(0), rate) for song in played]
-        in_tune = [grid_offset(song.sum(0), rate) for song in songs]
+        estimated = [song_offset([song.sum(0, keepdim=True)], rate) for song in played]  # as the engine reads a song
+        in_tune = [song_offset([song.sum(0, keepdim=True)], rate) for song in songs]
         ways = {"none": (lambda mixture: net(mixture.float()), played),
                 "estimated": (corrected(net, estimated, args.dead_zone), played),
                 "oracle": (corrected(net, tunings, 0.0), played),

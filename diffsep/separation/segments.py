@@ -212,7 +212,7 @@ class Buffer:
             joined = self.take()
             self.rows = joined.shape[:-1]
             self.put_back(joined[..., length:])
-            return torch.nn.functional.pad(joined[..., :length], (0, max(0, length - joined.shape[-1])))
+            return fitted(joined, length)
         if self.rows is None:
             raise DiffsepError("the stream ended before its first block")
         return torch.zeros(*self.rows, length)
