@@ -12,7 +12,10 @@ and its stems resampled back to the song's own length (``estimated``; the two re
 band-limited map and its exact inverse, through the FFT); the same with the tuning the songs
 were played at (``oracle``); and the songs in tune, as they come and corrected by the
 estimator (what the correction costs a song that needs none). Tunings estimated within
-``--dead-zone`` cents of the grid are left alone (default: the engine's, 5).
+``--dead-zone`` cents of the grid are left alone (default: the engine's, 5). The offset is read
+as the engine reads it: off the whole song up to 30 s, else off six 5-s excerpts spread over it;
+``--join K`` plays each K songs of a set one after another as one song (five 8-s songs: 40 s,
+read in excerpts).
 
 The estimator and the resampling: ``diffsep.separation.tuning`` (the spectral peaks' offsets from
 the tempered semitones on A = 440 Hz, a circular mean weighted by their magnitudes' square roots).
@@ -22,6 +25,7 @@ the mean over the stems that play, and the estimator's errors in cents.
 
 Run (validation songs):
     .venv/bin/python benchmarks/tuning_correction.py --data data/heldout99-merlin-aa data/heldout99-aa --split validation
+    .venv/bin/python benchmarks/tuning_correction.py --data data/heldout99-merlin-aa data/heldout99-aa --split validation --join 5
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import separation_quality
 from diffsep.data import augment
 from diffsep.masknet import load
 from diffsep.masknet.storage import SHIPPED
-from diffsep.separation.tuning import DEAD_ZONE, resampled, song_offset
+from diffsep.separation.tuning import DEAD_ZONE, resampled, song_offset, spans
 
 
 def corrected(net: torch.nn.Module, offsets: list[float], dead_zone: float) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -55,6 +59,17 @@ def corrected(net: torch.nn.Module, offsets: list[float], dead_zone: float) -> C
     return separate
 
 
+def offset(song: torch.Tensor, rate: int) -> float:
+    """The offset the engine reads off ``song`` ``[S, T]``'s mixture (:func:`~diffsep.separation.tuning.spans`)."""
+    mixture = song.sum(0, keepdim=True)
+    return song_offset([mixture[:, start:stop] for start, stop in spans(mixture.shape[-1], rate)], rate)
+
+
+def joined(songs: list[torch.Tensor], k: int) -> list[torch.Tensor]:
+    """Each ``k`` songs one after another as one song (a last group of fewer left out)."""
+    return [torch.cat(songs[i : i + k], -1) for i in range(0, len(songs) - k + 1, k)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, nargs="+", required=True)
@@ -63,15 +78,17 @@ def main() -> None:
     parser.add_argument("--network", type=Path, default=Path(__file__).parents[1] / "diffsep" / "assets" / SHIPPED)
     parser.add_argument("--tuning", type=float, default=20.0, help="each song within +-CENTS")
     parser.add_argument("--dead-zone", type=float, default=DEAD_ZONE, help="leave estimates within +-CENTS of the grid alone")
+    parser.add_argument("--join", type=int, default=1, help="play each K songs one after another as one song")
     args = parser.parse_args()
     net = load(args.network).eval()
     rate = net.sample_rate
     for where, songs in separation_quality.references(args, net.stems, rate).items():
         if where == "bundled example":
             continue
+        songs = joined(songs, args.join)
         played, tunings = augment.out_of_tune(songs, args.tuning)
-        estimated = [song_offset([song.sum(0, keepdim=True)], rate) for song in played]  # as the engine reads a song
-        in_tune = [song_offset([song.sum(0, keepdim=True)], rate) for song in songs]
+        estimated = [offset(song, rate) for song in played]
+        in_tune = [offset(song, rate) for song in songs]
         ways = {"none": (lambda mixture: net(mixture.float()), played),
                 "estimated": (corrected(net, estimated, args.dead_zone), played),
                 "oracle": (corrected(net, tunings, 0.0), played),
@@ -79,6 +96,7 @@ def main() -> None:
                 "in tune, estimated": (corrected(net, in_tune, args.dead_zone), songs)}
         error = np.abs(np.subtract(estimated, tunings))
         row = {"set": where, "network": args.network.name, "tuning": args.tuning, "dead_zone": args.dead_zone,
+               "songs": len(songs), "seconds": round(songs[0].shape[-1] / rate, 1),
                "estimate_error_cents": {"mean_abs": round(float(error.mean()), 2), "max_abs": round(float(error.max()), 2),
                                         "in_tune_mean_abs": round(float(np.abs(in_tune).mean()), 2)}}
         with torch.no_grad():

@@ -80,7 +80,7 @@ class Settings:
     """The network's precision as it runs: fp32, bf16 or fp16."""
     keep_model_sr: bool = False
     write_samples: bool = False
-    tuning: float | str = 0.0
+    tuning: float | str = TUNING
     """``auto``, or the song's offset from the pitch grid in cents: it is separated that much lower (:data:`TUNING`)."""
 
     def schedule(self) -> dict[str, float]:
