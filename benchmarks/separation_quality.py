@@ -116,6 +116,8 @@ LEARNED = {  # name -> (preset, the settings over it: diffsep.separation.setting
        for steps in (50, 100) for k in (1, 4) for tag, churn in (("", 20.0), ("-churn0", 0.0))},
     # the song separated as it comes, or played onto the pitch grid first (diffsep/separation/tuning.py)
     **{f"{preset}-tuning-{tuning}": (preset, {"tuning": tuning}) for preset in ("network", "fast") for tuning in ("auto", "off")},
+    # the networks with the song read as CENTS sharp and played that much lower: where their pitch grid lies
+    **{f"network-tuning-{cents:g}": ("network", {"tuning": float(cents)}) for cents in (-4, -2, 2, 4)},
     "dirac-T50": ("paper", dict(steps=50)),
     "dirac-T50-K4": ("paper", dict(steps=50, num_samples=4)),
     "gaussian-T50": ("paper", dict(likelihood="gaussian", steps=50, s_churn=40.0)),
