@@ -30,6 +30,7 @@ def test_a_bag_separates_as_the_weighted_mean_of_its_networks_and_its_stems_add_
         stems = Bag([first, second], [3, 1])(mixture)
         torch.testing.assert_close(stems, 0.75 * first(mixture) + 0.25 * second(mixture), atol=1e-6, rtol=1e-5)
         torch.testing.assert_close(Bag([first, second])(mixture), (first(mixture) + second(mixture)) / 2, atol=1e-6, rtol=1e-5)
+        torch.testing.assert_close(Bag([first, second], [1, 0])(mixture), first(mixture), atol=1e-6, rtol=1e-5)  # weight 0: left out
     torch.testing.assert_close(stems.sum(1), mixture, atol=1e-5, rtol=1e-4)
 
 
@@ -47,6 +48,21 @@ def test_a_bag_written_by_the_cli_loads_to_the_same_stems_and_names_its_members(
     assert stems.shape == (1, 4, 6000)
 
 
+def test_a_bag_named_among_the_networks_stands_for_its_members_with_their_lineage(tmp_path):
+    a, b, c = _saved(tmp_path, "a", 1), _saved(tmp_path, "b", 2), _saved(tmp_path, "c", 3)
+    save_bag([a, b], tmp_path / "ab.safetensors", [3, 1], temperature=2.0)
+    result = CliRunner().invoke(app, ["bag", str(c), str(tmp_path / "ab.safetensors"), "-o", str(tmp_path / "abc.safetensors"),
+                                      "--weights", "2,1,1"])
+    assert result.exit_code == 0 and "a bag of 3 mask networks" in result.output, result.output
+    bag, mixture = load(tmp_path / "abc.safetensors"), torch.randn(1, 6000) * 0.1
+    assert bag.weights == [0.5, 0.25, 0.25] and bag.temperature == 1.0  # the inner bag's weights and temperature stay behind
+    with torch.no_grad():
+        torch.testing.assert_close(bag(mixture), Bag([load(p) for p in (c, a, b)], [2, 1, 1])(mixture), atol=1e-3, rtol=1e-2)
+    members = checkpoints.load(tmp_path / "abc.safetensors")[1]["members"]
+    assert [(m["file"], m.get("bag"), m["training_steps"]) for m in members] == [
+        ("c.safetensors", None, 13), ("a.safetensors", "ab.safetensors", 11), ("b.safetensors", "ab.safetensors", 12)]
+
+
 def test_what_cannot_be_bagged_is_refused_with_what_to_do(tmp_path):
     first = _saved(tmp_path, "a", 1)
     with pytest.raises(DiffsepError, match="share their stems, rate and STFT"):
@@ -60,8 +76,8 @@ def test_what_cannot_be_bagged_is_refused_with_what_to_do(tmp_path):
     with pytest.raises(DiffsepError, match="non-negative weights"):
         save_bag([first, first], tmp_path / "no.safetensors", [1, -1])
     save_bag([first, first], tmp_path / "bag.safetensors")
-    with pytest.raises(DiffsepError, match="not bags"):
-        save_bag([first, tmp_path / "bag.safetensors"], tmp_path / "no.safetensors")
+    with pytest.raises(DiffsepError, match="3 networks needs 3 non-negative weights"):  # a bag stands for its members
+        save_bag([first, tmp_path / "bag.safetensors"], tmp_path / "no.safetensors", [1, 1])
     result = CliRunner().invoke(app, ["bag", str(first), str(first), "-o", str(tmp_path / "no.safetensors"), "--weights", "a,b"])
     assert result.exit_code == 1 and "numbers separated by commas" in result.output
     with pytest.raises(DiffsepError, match="a bag of mask networks: start from one network"):

@@ -84,5 +84,5 @@ def test_a_second_stage_is_refused_where_it_cannot_go(data, tmp_path):
     assert result.exit_code != 0 and "is not a mask network's file" in result.output
     second_stage = SecondStage(load(first_path), hidden=16, layers=1)
     save(second_stage, tmp_path / "second_stage.safetensors", first=checkpoints.metadata(first_path))
-    with pytest.raises(DiffsepError, match="not bags or second stages"):
+    with pytest.raises(DiffsepError, match="is a second stage: a bag holds mask networks or the members of bags"):
         save_bag([first_path, tmp_path / "second_stage.safetensors"], tmp_path / "bag.safetensors")

@@ -115,9 +115,9 @@ def train_masknet(
 
 @friendly
 def bag(
-    networks: List[Path] = typer.Argument(..., help="Mask networks (.safetensors of `diffsep train-masknet`), two or more.", show_default=False),
+    networks: List[Path] = typer.Argument(..., help="Mask networks (.safetensors of `diffsep train-masknet`), two or more; a bag stands for its members.", show_default=False),
     out: Path = typer.Option(..., "-o", "--out", help="The bag to write (.safetensors); use it as `--init FILE`."),
-    weights: Optional[str] = typer.Option(None, help="Comma-separated weights of the networks' masks, in their order [default: equal]."),
+    weights: Optional[str] = typer.Option(None, help="Comma-separated weights of the networks' masks, in their order, one per member [default: equal]."),
     temperature: float = typer.Option(1.0, help="Soften the mean mask (raised to 1/T, normalized again): 1 keeps it, above 1 softer."),
 ) -> None:
     """A bag of mask networks: one file whose masks are the networks' masks averaged (with weights)."""
@@ -129,8 +129,8 @@ def bag(
             parsed = [float(w) for w in weights.split(",")]
         except ValueError:
             raise DiffsepError(f"--weights takes numbers separated by commas, got {weights!r}") from None
-    written = save_bag(networks, out, parsed, temperature=temperature)
-    typer.echo(f"wrote {written}: a bag of {len(networks)} mask networks")
+    bag = save_bag(networks, out, parsed, temperature=temperature)
+    typer.echo(f"wrote {out}: a bag of {len(bag.members)} mask networks")
 
 
 def _interruptible(run: Callable[[Callable[[int], None]], Any], steps: int, quiet: bool, out: Path) -> Any:

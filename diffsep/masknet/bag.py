@@ -48,7 +48,7 @@ class Bag(MaskSeparator):
         self.temperature = float(temperature)
 
     def masks(self, spec: Tensor) -> Tensor:
-        mean = sum(weight * member.masks(spec) for weight, member in zip(self.weights, self.members))
+        mean = sum(weight * member.masks(spec) for weight, member in zip(self.weights, self.members) if weight)  # weight 0: not run
         if self.temperature == 1.0:
             return mean
         return power_shares(mean.clamp_min(1e-12) ** (1 / self.temperature), 1)

@@ -52,17 +52,27 @@ def described_member(metadata: dict[str, Any], file: str | Path | None = None) -
 
 
 def save_bag(paths: list[str | Path], out: str | Path, weights: list[float] | None = None,
-             dtype: torch.dtype = torch.float16, temperature: float = 1.0) -> Path:
+             dtype: torch.dtype = torch.float16, temperature: float = 1.0) -> Bag:
     """Write the bag of the mask networks in ``paths`` (:class:`~diffsep.masknet.bag.Bag`, with
-    ``weights`` and ``temperature``), each member with its own shape, lineage and recipe, and the
-    file it came from."""
-    loaded = [read(path) for path in paths]
-    members = [metadata for _, metadata in loaded]
-    if any("members" in member or "first" in member for member in members):
-        raise DiffsepError("a bag holds single mask networks, not bags or second stages: name the networks of the bags instead")
-    bag = Bag([net for net, _ in loaded], weights, temperature)
-    described = [described_member(member, path) for path, member in zip(paths, members)]
-    return _write(bag, out, dtype, {"members": described, "weights": bag.weights, "temperature": bag.temperature})
+    ``weights``, one per member, and ``temperature``), each member with its own shape, lineage and
+    recipe, and the file it came from; returns it. A bag among ``paths`` stands for its members,
+    in their order (its weights and temperature stay behind)."""
+    members = [member for path in paths for member in _members(path)]
+    bag = Bag([net for net, _ in members], weights, temperature)
+    _write(bag, out, dtype, {"members": [described for _, described in members], "weights": bag.weights,
+                             "temperature": bag.temperature})
+    return bag
+
+
+def _members(path: str | Path) -> list[tuple[MaskNet, dict[str, Any]]]:
+    """The single networks of a file, each with its metadata as a bag's member: the network itself,
+    or a bag's members (named with the bag they came from)."""
+    net, metadata = read(path)
+    if "first" in metadata:
+        raise DiffsepError(f"{str(path)!r} is a second stage: a bag holds mask networks or the members of bags, not second stages")
+    if isinstance(net, Bag):
+        return [(member, {**described, "bag": Path(path).name}) for member, described in zip(net.members, metadata["members"])]
+    return [(net, described_member(metadata, path))]
 
 
 def _write(net: MaskSeparator, path: str | Path, dtype: torch.dtype, described: dict[str, Any]) -> Path:
