@@ -42,7 +42,7 @@ import separation_quality
 from diffsep.data import augment
 from diffsep.masknet import load
 from diffsep.masknet.storage import SHIPPED
-from diffsep.separation.tuning import DEAD_ZONE, resampled, song_offset, spans
+from diffsep.separation.tuning import DEAD_ZONE, read_offset, resampled
 
 
 def corrected(net: torch.nn.Module, offsets: list[float], dead_zone: float) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -60,9 +60,9 @@ def corrected(net: torch.nn.Module, offsets: list[float], dead_zone: float) -> C
 
 
 def offset(song: torch.Tensor, rate: int) -> float:
-    """The offset the engine reads off ``song`` ``[S, T]``'s mixture (:func:`~diffsep.separation.tuning.spans`)."""
+    """The offset the engine reads off ``song`` ``[S, T]``'s mixture (:func:`~diffsep.separation.tuning.read_offset`)."""
     mixture = song.sum(0, keepdim=True)
-    return song_offset([mixture[:, start:stop] for start, stop in spans(mixture.shape[-1], rate)], rate)
+    return read_offset(lambda start, stop: mixture[:, start:stop], mixture.shape[-1], rate)
 
 
 def joined(songs: list[torch.Tensor], k: int) -> list[torch.Tensor]:

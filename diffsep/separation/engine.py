@@ -36,7 +36,7 @@ from diffsep.separation.fullband import WholeBand
 from diffsep.separation.precision import autocast
 from diffsep.separation.segments import Buffer, Segments, stream_separation, with_first_pass
 from diffsep.separation.settings import Settings
-from diffsep.separation.tuning import DEAD_ZONE, song_offset, spans
+from diffsep.separation.tuning import DEAD_ZONE, read_offset
 from diffsep.tensors import fitted
 from diffsep.types import Prior, Step, stem_index
 
@@ -98,11 +98,11 @@ class Engine:
 
     def offset(self, read: Callable[[int, int], Tensor], frames: int, rate: int) -> float:
         """Cents a song of ``frames`` at ``rate`` is separated lower by: the settings' ``tuning``, or
-        with ``auto`` the offset read off its excerpts (:func:`~diffsep.separation.tuning.spans`;
+        with ``auto`` the offset read off its excerpts (:func:`~diffsep.separation.tuning.read_offset`;
         ``read(start, stop)``: the mixture's ``[C, stop - start]`` samples), 0 within ``DEAD_ZONE``."""
         if self.settings.tuning != "auto":
             return float(self.settings.tuning)
-        cents = song_offset([read(start, stop) for start, stop in spans(frames, rate)], rate)
+        cents = read_offset(read, frames, rate)
         return cents if abs(cents) >= DEAD_ZONE else 0.0
 
     def apply(self, mixture: Tensor, rate: int, known: Mapping[str, Tensor] | None = None,

@@ -7,8 +7,8 @@ speed, is off it (docs/experiments/2026-12-07-songs-off-a-440-hz.md). A song rea
 sharp and resampled to ``length * 2 ** (c / 1200)`` samples, at its own rate, plays ``c`` cents
 lower (and that much slower); resampling the stems back to ``length`` undoes it exactly, both
 maps being one truncation or zero-padding of the spectrum (:func:`resampled`: what the benchmarks
-and the detune augmentation use). The engine reads a song's offset with :func:`song_offset` over
-:func:`spans` of it and moves the song with its own streamed resamplers
+and the detune augmentation use). The engine reads a song's offset with :func:`read_offset` (:func:`song_offset`
+over :func:`spans` of it) and moves the song with its own streamed resamplers
 (:meth:`diffsep.separation.engine.Engine.offset`).
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import cmath
 import math
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import Tensor
@@ -77,6 +77,12 @@ def song_offset(excerpts: Sequence[Tensor], rate: int) -> float:
         turn, weight = _turns(mid, ANALYSIS_RATE)
         votes.append(turn / weight if weight else 0j)
     return _offset(sum(votes), len(votes))
+
+
+def read_offset(read: Callable[[int, int], Tensor], frames: int, rate: int) -> float:
+    """:func:`song_offset` of a song of ``frames`` at ``rate`` heard in its :func:`spans`:
+    ``read(start, stop)`` gives its ``[C, stop - start]`` samples (a tensor's slice, a file's span)."""
+    return song_offset([read(start, stop) for start, stop in spans(frames, rate)], rate)
 
 
 def spans(frames: int, rate: int) -> list[tuple[int, int]]:
