@@ -14,6 +14,7 @@ from diffsep.errors import DiffsepError
 from diffsep.evaluation.metrics import Protocol
 from diffsep.io import audio
 from diffsep.io.atomic import atomic_path
+from diffsep.tensors import fitted
 
 
 def track_folders(root: Path, split: str | None) -> list[Path]:
@@ -69,5 +70,5 @@ def _stems(folder: Path, stems: Sequence[str], rate: int, length: int | None = N
     size = length or max((s.shape[-1] for s in signals if s is not None), default=0)
     if size == 0:
         raise DiffsepError(f"no stem files ({', '.join(stems)}) in {str(folder)!r}")
-    return torch.stack([torch.nn.functional.pad(s, (0, size - s.shape[-1]))[:size] if s is not None else torch.zeros(size)
+    return torch.stack([fitted(s, size) if s is not None else torch.zeros(size)
                         for s in signals])

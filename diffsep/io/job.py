@@ -22,6 +22,7 @@ from diffsep.io.outputs import OutputFormat, StemWriter, TrackName, track_names
 from diffsep.io.report import Report
 from diffsep.io.scratch import scratch_folder
 from diffsep.separation.engine import Engine, Progress
+from diffsep.tensors import fitted
 from diffsep.types import stem_index
 
 
@@ -161,7 +162,7 @@ def joined_blocks(files: list[Path], channels: int) -> Iterator[Tensor]:
         if parts[0] is None:
             return
         size = parts[0].shape[-1]
-        yield torch.cat([torch.nn.functional.pad(p, (0, size - p.shape[-1]))[:, :size] if p is not None
+        yield torch.cat([fitted(p, size) if p is not None
                          else torch.zeros(channels, size) for p in parts], dim=0)
 
 
